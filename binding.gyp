@@ -1,0 +1,29 @@
+{
+  "targets": [
+    {
+      "target_name": "rio_buffer_pool",
+      "sources": [
+        "native/binding.cc",
+        "native/native_arena.cc",
+        "native/js_error.cc",
+        "native/os_error.cc",
+        "native/rio.cc"
+      ],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
+      ],
+      "defines": ["NAPI_VERSION=8"],
+      "conditions": [
+        ["OS=='win'", {
+          "sources": ["native/win/platform.cc", "native/win/rio_winsock.cc"],
+          "libraries": ["-lws2_32", "-ladvapi32"],
+          "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c++17"]}}
+        }, {
+          "sources": ["native/posix/platform.cc", "native/posix/rio_none.cc"],
+          "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+          "xcode_settings": {"CLANG_CXX_LANGUAGE_STANDARD": "c++17"}
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,197 @@
+// An arena: one page-aligned block of OS memory (VirtualAlloc or mmap),
+// registered once, seen from JS as one zero-copy Buffer.
+//
+// Lifetime: users ref() it while they hold any part of it; close() refuses
+// while refs > 0, then deregisters, detaches every view and frees, in that
+// order. An arena dropped without close() is deregistered by a finalizer and
+// its memory freed with its last view: a safety net, not a way to work.
+import { binding, type NativeArena } from './native.js'
+import { platform } from './platform.js'
+import {
+  PoolError,
+  invalidArgType,
+  invalidArgValue,
+  invalidReturnValue,
+  invalidState,
+  outOfRange,
+  systemError,
+} from './errors.js'
+
+/** Registers an arena with something other than RIO (an io_uring ring, a test double). */
+export interface Registrar {
+  register(address: bigint, length: number): bigint
+  deregister(id: bigint): void
+}
+
+export type RegistrationOption = 'auto' | 'required' | 'off' | Registrar
+
+export interface ArenaOptions {
+  /** 'auto' (default) registers with RIO where it exists; 'required' fails where it does not. */
+  registration?: RegistrationOption
+  /** POSIX mlock / Windows VirtualLock for arenas not pinned by RIO. */
+  lock?: boolean
+  /** Large pages where the OS grants them; `arena.largePages` tells. */
+  largePages?: boolean
+}
+
+export type RegistrationKind = 'rio' | 'custom' | 'none'
+
+/** The largest arena: a RIO_BUF offset and RIORegisterBuffer's length are 32-bit. */
+export function maxArenaSize(): number {
+  return 2 ** 32 - platform().allocationGranularity
+}
+
+/** Rounds a requested arena size up to the allocation granularity, validating it. */
+export function arenaSize(size: unknown, name = 'size'): number {
+  if (typeof size !== 'number') throw invalidArgType(name, 'of type number', size)
+  const max = maxArenaSize()
+  if (!Number.isSafeInteger(size) || size < 1 || size > max) throw outOfRange(name, `an integer >= 1 && <= ${max}`, size)
+  const granularity = platform().allocationGranularity
+  return Math.ceil(size / granularity) * granularity
+}
+
+export function optionsObject<T extends object>(options: unknown, name = 'options'): Partial<T> {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object') throw invalidArgType(name, 'of type object', options)
+  return options as Partial<T>
+}
+
+export function optionalBoolean(value: unknown, name: string): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value)
+  return value
+}
+
+function isRegistrar(value: unknown): value is Registrar {
+  return typeof value === 'object' && value !== null &&
+    typeof (value as Registrar).register === 'function' && typeof (value as Registrar).deregister === 'function'
+}
+
+export function registrationOption(value: unknown, name = 'options.registration'): RegistrationOption {
+  if (value === undefined) return 'auto'
+  if (value === 'auto' || value === 'required' || value === 'off' || isRegistrar(value)) return value
+  throw invalidArgValue(name, "'auto', 'required', 'off' or an object with register() and deregister()", value)
+}
+
+/** Throws RIOPOOL_RIO_UNAVAILABLE, with the probe's error as cause, where RIO cannot be used. */
+export function requireRio(): void {
+  const { os, rio } = platform()
+  if (rio.available) return
+  const cause = rio.error && systemError('Registered I/O is unavailable', rio.error)
+  throw new PoolError('RIOPOOL_RIO_UNAVAILABLE',
+    `Registered I/O is not available on this ${os} system (needs Windows 8 or later); use registration: 'auto' or 'off' to run unregistered`,
+    { cause })
+}
+
+interface Registration {
+  readonly native: NativeArena
+  readonly registrar: Registrar | null
+  readonly id: bigint | null
+}
+
+function deregister({ native, registrar, id }: Registration): void {
+  if (id === null) return
+  if (registrar) registrar.deregister(id)
+  else native.deregisterRio()
+}
+
+// Holds the native arena (not the Arena) so deregistration still comes
+// before the memory is freed.
+const unclosed = new FinalizationRegistry<Registration>(registration => {
+  try {
+    deregister(registration)
+  } catch {
+    // Nobody is left to tell; the native finalizer still deregisters RIO.
+  }
+})
+
+export class Arena {
+  /** Bytes, rounded up to the allocation granularity. */
+  readonly size: number
+  /** Page-aligned start of the arena. */
+  readonly address: bigint
+  /** The whole arena as one zero-copy Buffer; zero-length once closed. */
+  readonly buffer: Buffer
+  /** RIO_BUFFERID (or the Registrar's id); null when unregistered. */
+  readonly bufferId: bigint | null
+  readonly registration: RegistrationKind
+  /** Whether the OS gave large pages. */
+  readonly largePages: boolean
+
+  #registration: Registration
+  #refs = 0
+  #closed = false
+
+  private constructor(registration: Registration, kind: RegistrationKind) {
+    const { native, id } = registration
+    this.#registration = registration
+    this.size = native.size
+    this.address = native.address
+    this.buffer = Buffer.from(native.arrayBuffer, native.byteOffset, native.size)
+    this.bufferId = id
+    this.registration = kind
+    this.largePages = native.largePages
+    if (id !== null) unclosed.register(this, registration, this)
+  }
+
+  static create(size: number, options?: ArenaOptions): Arena {
+    const bytes = arenaSize(size)
+    const opts = optionsObject<ArenaOptions>(options)
+    const registration = registrationOption(opts.registration)
+    const lock = optionalBoolean(opts.lock, 'options.lock')
+    const largePages = optionalBoolean(opts.largePages, 'options.largePages')
+    if (registration === 'required') requireRio()
+    const useRio = registration === 'required' || (registration === 'auto' && platform().rio.available)
+
+    const native = new binding.NativeArena(bytes, lock, largePages)
+    try {
+      if (useRio) return new Arena({ native, registrar: null, id: native.registerRio() }, 'rio')
+      if (typeof registration === 'object') {
+        const id: unknown = registration.register(native.address, native.size)
+        if (typeof id !== 'bigint') throw invalidReturnValue('registrar.register', 'a bigint id', id)
+        return new Arena({ native, registrar: registration, id }, 'custom')
+      }
+      return new Arena({ native, registrar: null, id: null }, 'none')
+    } catch (error) {
+      native.close()
+      throw error
+    }
+  }
+
+  /** Outstanding users: close() waits for these to reach zero. */
+  get refs(): number {
+    return this.#refs
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  ref(): this {
+    if (this.#closed) throw new PoolError('RIOPOOL_CLOSED', 'The arena is closed')
+    this.#refs++
+    return this
+  }
+
+  unref(): this {
+    if (this.#refs === 0) throw invalidState('arena.unref() called more times than arena.ref()')
+    this.#refs--
+    return this
+  }
+
+  /**
+   * Deregisters, detaches every view and frees the memory. Idempotent. Throws
+   * RIOPOOL_BUSY while refs > 0. If a Registrar's deregister() throws, the
+   * arena stays open and registered, so the call can be retried.
+   */
+  close(): void {
+    if (this.#closed) return
+    if (this.#refs > 0) {
+      throw new PoolError('RIOPOOL_BUSY', `The arena still has ${this.#refs} outstanding user(s); release them before close()`)
+    }
+    deregister(this.#registration)
+    unclosed.unregister(this)
+    this.#closed = true
+    this.#registration.native.close()
+  }
+}

@@ -1,0 +1,68 @@
+// Errors in Node's shape: argument errors carry Node's own codes, pool
+// conditions carry a RIOPOOL_* code, OS failures carry code/errno/syscall.
+
+export type PoolErrorCode =
+  | 'RIOPOOL_BUSY'
+  | 'RIOPOOL_CLOSED'
+  | 'RIOPOOL_EXHAUSTED'
+  | 'RIOPOOL_RELEASED'
+  | 'RIOPOOL_RIO_UNAVAILABLE'
+
+export class PoolError extends Error {
+  readonly code: PoolErrorCode
+
+  constructor(code: PoolErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+
+  override get name(): string {
+    return 'PoolError'
+  }
+}
+
+function describeReceived(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`
+  const shown = typeof value === 'string' ? `'${value.length > 28 ? value.slice(0, 25) + '...' : value}'` : String(value)
+  return `type ${typeof value} (${shown}${typeof value === 'bigint' ? 'n' : ''})`
+}
+
+function withCode<E extends Error>(error: E, code: string): E & { code: string } {
+  return Object.assign(error, { code })
+}
+
+export function invalidArgType(name: string, expected: string, value: unknown): TypeError {
+  return withCode(new TypeError(`The "${name}" argument must be ${expected}. Received ${describeReceived(value)}`), 'ERR_INVALID_ARG_TYPE')
+}
+
+export function invalidArgValue(name: string, expected: string, value: unknown): TypeError {
+  return withCode(new TypeError(`The argument '${name}' must be ${expected}. Received ${describeReceived(value)}`), 'ERR_INVALID_ARG_VALUE')
+}
+
+export function outOfRange(name: string, expected: string, value: unknown): RangeError {
+  return withCode(new RangeError(`The value of "${name}" is out of range. It must be ${expected}. Received ${String(value)}`), 'ERR_OUT_OF_RANGE')
+}
+
+export function invalidReturnValue(name: string, expected: string, value: unknown): TypeError {
+  return withCode(new TypeError(`Expected ${expected} to be returned from "${name}". Received ${describeReceived(value)}`), 'ERR_INVALID_RETURN_VALUE')
+}
+
+export function invalidState(message: string): Error {
+  return withCode(new Error(message), 'ERR_INVALID_STATE')
+}
+
+/** The shape of an OS failure as Node reports one. */
+export interface SystemErrorInfo {
+  code: string
+  errno: number
+  syscall: string
+  /** The raw Windows or Winsock error number, on Windows. */
+  winerror?: number
+}
+
+export function systemError(message: string, info: SystemErrorInfo): Error & SystemErrorInfo {
+  return Object.assign(new Error(`${message}: ${info.syscall} failed with ${info.code}`), info)
+}

@@ -1,0 +1,6 @@
+export { Arena } from './arena.js'
+export type { ArenaOptions, Registrar, RegistrationKind, RegistrationOption } from './arena.js'
+export { platform } from './platform.js'
+export type { PlatformInfo } from './platform.js'
+export { PoolError } from './errors.js'
+export type { PoolErrorCode, SystemErrorInfo } from './errors.js'

@@ -1,0 +1,34 @@
+// The addon, loaded once: a prebuild where one fits, else the local build.
+import * as path from 'node:path'
+import type { SystemErrorInfo } from './errors.js'
+
+export interface NativePlatformInfo {
+  os: string
+  pageSize: number
+  allocationGranularity: number
+  largePageMinimum: number
+  rio: { available: boolean; error?: SystemErrorInfo }
+}
+
+/** OS memory behind one ArrayBuffer; see native/native_arena.h. */
+export interface NativeArena {
+  readonly arrayBuffer: ArrayBuffer
+  readonly byteOffset: number
+  readonly address: bigint
+  readonly size: number
+  readonly largePages: boolean
+  readonly external: boolean
+  registerRio(): bigint
+  deregisterRio(): void
+  close(): void
+}
+
+interface Binding {
+  NativeArena: new (size: number, lock: boolean, largePages: boolean) => NativeArena
+  platformInfo(): NativePlatformInfo
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load: (dir: string) => unknown = require('node-gyp-build')
+
+export const binding = load(path.join(__dirname, '..', '..')) as Binding

@@ -1,0 +1,23 @@
+import { binding } from './native.js'
+import type { SystemErrorInfo } from './errors.js'
+
+export interface PlatformInfo {
+  /** `process.platform`'s name for the OS the addon was built for. */
+  os: string
+  pageSize: number
+  /** The unit arenas are sized in: 64 KiB on Windows, the page size elsewhere. */
+  allocationGranularity: number
+  /** Smallest large page, or 0 where the OS offers none to an arena. */
+  largePageMinimum: number
+  /** Whether Winsock Registered I/O can be used, and if not, why not. */
+  rio: { available: boolean; error?: SystemErrorInfo }
+}
+
+let cached: PlatformInfo | undefined
+
+/** What this machine offers an arena. Probed once per process; each call returns a fresh copy. */
+export function platform(): PlatformInfo {
+  cached ??= binding.platformInfo()
+  const { rio } = cached
+  return { ...cached, rio: rio.error ? { available: rio.available, error: { ...rio.error } } : { available: rio.available } }
+}

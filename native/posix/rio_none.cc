@@ -1,0 +1,16 @@
+// RIO provider for POSIX builds: Registered I/O is a Winsock API.
+#include "../rio.h"
+
+#include <cerrno>
+
+#ifndef RBP_SIMULATED_RIO
+
+namespace rbp {
+
+OsError rio_provider_load(RioProvider* /*provider*/) {
+  return OsError::from_errno(ENOTSUP, "RIORegisterBuffer");
+}
+
+}  // namespace rbp
+
+#endif

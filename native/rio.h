@@ -1,0 +1,48 @@
+// Registered I/O as the arena sees it: a process-wide function table, loaded
+// once, and register/deregister with the sentinel checks done here, once.
+//
+// Where the table comes from is a provider, one per build: Winsock's real
+// table (win/rio_winsock.cc), none at all (posix/rio_none.cc), or, in test
+// builds only, a simulation (rio_simulated.cc).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "os_error.h"
+
+namespace rbp {
+
+// RIO_BUFFERID is an opaque pointer-sized value; its failure sentinel is
+// (RIO_BUFFERID)(ULONG_PTR)0xFFFFFFFF, which is neither 0 nor -1 on x64.
+using RioBufferId = uint64_t;
+constexpr RioBufferId kRioInvalidBufferId = 0xFFFFFFFFu;
+
+// Errors from a provider are Winsock numbers (ErrorDomain::kWindows).
+struct RioProvider {
+  const char* name;
+  RioBufferId (*register_buffer)(char* data, uint32_t length);
+  void (*deregister_buffer)(RioBufferId id);
+  int (*last_error)();
+  void (*unload)();  // undoes what loading took (WSAStartup); may be null
+};
+
+// Provider hook, one definition per build: fills *provider, or returns why
+// RIO is unavailable.
+OsError rio_provider_load(RioProvider* provider);
+
+// Empty when RIO can be used, else the reason. Loads on first call.
+OsError rio_probe();
+
+// Precondition: 0 < length <= UINT32_MAX (DataLength is a DWORD).
+OsError rio_register(void* data, size_t length, RioBufferId* id);
+
+// Precondition: id came from rio_register and was not deregistered.
+void rio_deregister(RioBufferId id);
+
+// One attach per Node environment using the addon; the table is unloaded
+// (and WSAStartup balanced) when the last one detaches.
+void rio_env_attach();
+void rio_env_detach();
+
+}  // namespace rbp
