@@ -1,0 +1,84 @@
+// Every entry point rejects bad input with Node's error codes and changes nothing.
+import test from 'ava'
+import { inspect } from 'node:util'
+import { Arena, platform } from '../lib/index.js'
+
+const maxSize = 2 ** 32 - platform().allocationGranularity
+
+const notNumbers: unknown[] = ['4096', 4096n, null, undefined, {}, [], true, Symbol('size'), () => 4096]
+const badNumbers: unknown[] = [0, -1, 1.5, NaN, Infinity, -Infinity, maxSize + 1, 2 ** 32, Number.MAX_SAFE_INTEGER + 1]
+
+for (const size of notNumbers) {
+  test(`Arena.create(${inspect(size)}) throws ERR_INVALID_ARG_TYPE`, t => {
+    t.throws(() => Arena.create(size as number), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  })
+}
+
+for (const size of badNumbers) {
+  test(`Arena.create(${inspect(size)}) throws ERR_OUT_OF_RANGE`, t => {
+    t.throws(() => Arena.create(size as number), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  })
+}
+
+test('the largest arena size is accepted by validation (4 GiB minus the granularity)', t => {
+  // Not allocated: just shown not to be rejected as out of range.
+  const error = (() => {
+    try {
+      Arena.create(maxSize, { registration: { register: () => { throw new Error('stop here') }, deregister: () => {} } }).close()
+      return undefined
+    } catch (e) {
+      return e as NodeJS.ErrnoException
+    }
+  })()
+  t.not(error?.code, 'ERR_OUT_OF_RANGE')
+})
+
+const badOptions: Array<[string, unknown, string]> = [
+  ['options', 'fast', 'ERR_INVALID_ARG_TYPE'],
+  ['options', null, 'ERR_INVALID_ARG_TYPE'],
+  ['options', 1, 'ERR_INVALID_ARG_TYPE'],
+  ['options.registration', { registration: 'yes' }, 'ERR_INVALID_ARG_VALUE'],
+  ['options.registration', { registration: true }, 'ERR_INVALID_ARG_VALUE'],
+  ['options.registration', { registration: { register() { return 1n } } }, 'ERR_INVALID_ARG_VALUE'],
+  ['options.registration', { registration: null }, 'ERR_INVALID_ARG_VALUE'],
+  ['options.lock', { lock: 'yes' }, 'ERR_INVALID_ARG_TYPE'],
+  ['options.lock', { lock: 1 }, 'ERR_INVALID_ARG_TYPE'],
+  ['options.largePages', { largePages: 'no' }, 'ERR_INVALID_ARG_TYPE'],
+]
+
+for (const [name, options, code] of badOptions) {
+  test(`Arena.create(size, ${JSON.stringify(options)}) throws ${code} naming ${name}`, t => {
+    const error = t.throws(() => Arena.create(4096, options as never), { instanceOf: TypeError, code })
+    t.true(error!.message.includes(name), error!.message)
+  })
+}
+
+test('the native arena validates its own arguments too', t => {
+  // Reached past the TypeScript layer on purpose: no input may crash the process.
+  const { binding } = require('../lib/native.js') as typeof import('../lib/native.js')
+  const granularity = platform().allocationGranularity
+  t.throws(() => new binding.NativeArena('1' as never, false, false), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  for (const size of [0, -granularity, granularity + 1, 1.5, NaN, 2 ** 32, Infinity]) {
+    t.throws(() => new binding.NativeArena(size, false, false), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  }
+  t.throws(() => new binding.NativeArena(granularity, 1 as never, false), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => new binding.NativeArena(granularity, false, undefined as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => (binding.NativeArena as unknown as () => void)(), { instanceOf: TypeError })
+
+  const native = new binding.NativeArena(granularity, false, false)
+  native.close()
+  native.close()
+  t.throws(() => native.registerRio(), { code: 'ERR_INVALID_STATE' })
+  t.throws(() => native.deregisterRio(), { code: 'ERR_INVALID_STATE' })
+  t.is(native.arrayBuffer.byteLength, 0)
+})
+
+test('native methods reject a foreign receiver instead of touching its memory', t => {
+  const { binding } = require('../lib/native.js') as typeof import('../lib/native.js')
+  const native = new binding.NativeArena(platform().allocationGranularity, false, false)
+  const proto = Object.getPrototypeOf(native)
+  t.throws(() => proto.registerRio.call({}))
+  t.throws(() => proto.close.call(Object.create(proto)))
+  t.throws(() => Object.getOwnPropertyDescriptor(proto, 'address')!.get!.call({}))
+  native.close()
+})
