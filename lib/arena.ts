@@ -121,6 +121,10 @@ export class Arena {
   #registration: Registration
   #refs = 0
   #closed = false
+  // A pool counts its leases here in its own array, so its hot path bumps a
+  // typed array instead of calling ref()/unref().
+  #leaseCounts: Int32Array | null = null
+  #leaseSlot = 0
 
   private constructor(registration: Registration, kind: RegistrationKind) {
     const { native, id } = registration
@@ -160,7 +164,13 @@ export class Arena {
 
   /** Outstanding users: close() waits for these to reach zero. */
   get refs(): number {
-    return this.#refs
+    return this.#refs + (this.#leaseCounts === null ? 0 : this.#leaseCounts[this.#leaseSlot]!)
+  }
+
+  /** @internal For BufferPool: this arena's lease count lives at counts[slot]. */
+  static countLeasesIn(arena: Arena, counts: Int32Array, slot: number): void {
+    arena.#leaseCounts = counts
+    arena.#leaseSlot = slot
   }
 
   get closed(): boolean {
@@ -186,8 +196,9 @@ export class Arena {
    */
   close(): void {
     if (this.#closed) return
-    if (this.#refs > 0) {
-      throw new PoolError('RIOPOOL_BUSY', `The arena still has ${this.#refs} outstanding user(s); release them before close()`)
+    const refs = this.refs
+    if (refs > 0) {
+      throw new PoolError('RIOPOOL_BUSY', `The arena still has ${refs} outstanding user(s); release them before close()`)
     }
     deregister(this.#registration)
     unclosed.unregister(this)

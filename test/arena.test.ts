@@ -91,8 +91,9 @@ test("registration 'auto' registers with RIO exactly where RIO is available", t 
   arena.close()
 })
 
-const withoutRio = platform().rio.available ? test.skip : test
-withoutRio("registration 'required' throws RIOPOOL_RIO_UNAVAILABLE with the probe's error as cause (skipped: RIO is available here)", t => {
+const rioAvailable = platform().rio.available
+const whereRioIsMissing = rioAvailable ? test.skip : test
+whereRioIsMissing(`registration 'required' throws RIOPOOL_RIO_UNAVAILABLE with the probe's error as cause${rioAvailable ? ' (skipped: needs a machine without RIO)' : ''}`, t => {
   const error = t.throws(() => Arena.create(granularity, { registration: 'required' }), {
     instanceOf: PoolError,
     code: 'RIOPOOL_RIO_UNAVAILABLE',

@@ -1,0 +1,544 @@
+// The allocator: arenas carved into slabs of equal slots, leases as numbers.
+//
+// Notation. An arena is split into 4 KiB pages (PageMap). A slab is a run of
+// pages holding `slotsPerSlab` slots of one size class; a lease above the
+// largest class takes a run of pages of its own (a one-slot "huge" slab).
+// Every slot has a global slot index i; indices come in granules of 8, and a
+// slab owns a whole number of consecutive granules.
+//
+// Invariants.
+// - A bitmap bit is 1 exactly when its slot is free in the slab. A slot whose
+//   bit is 0 is either leased (slots[2i] = refCount > 0) or waiting in its
+//   class's cache (refCount 0). Cached slots are free to the caller and
+//   reserved to the allocator; they return to the bitmap on overflow and when
+//   the pool trims.
+// - slots[2i + 1] holds the slot's generation in its top 8 bits, its size
+//   class in bits 17-22 and, while leased, the requested length in its low 17
+//   (huge leases keep their length in the slab record). A handle is i * 256 +
+//   the generation at lease time; freeing a slot bumps its generation, so a
+//   stale handle misses until the slot has been reused 256 times.
+// - A page belongs to at most one slab, and a slab to one arena: leases never
+//   cross an arena. A slab's index range, once given up, is reused only by a
+//   slab of the same class, so generations carry over.
+// - arena.refs counts the leases inside it. An arena may be deregistered and
+//   freed only when refs is 0; that happens in trim(), never on the
+//   lease/release path, which at most schedules it.
+import { Arena, type ArenaOptions } from './arena.js'
+import { PageMap } from './page-map.js'
+import { CLASS_BY_UNITS, MAX_CLASS_SIZE, PAGE_SHIFT, PAGE_SIZE, SIZE_CLASSES, UNIT_SHIFT } from './size-classes.js'
+
+const CLASS_COUNT = SIZE_CLASSES.length
+/** Class id of page runs above the largest class. */
+const HUGE = CLASS_COUNT
+const CACHE_SLOTS = 64
+const GRANULE_SHIFT = 3
+const GEN_SHIFT = 24
+const CLASS_SHIFT = 17
+const CLASS_MASK = 63
+const LENGTH_MASK = (1 << CLASS_SHIFT) - 1
+const NONE = -1
+const RIO_INVALID_BUFFERID = 0xffffffffn
+
+// Slab record fields.
+const SLAB_STRIDE = 8
+const BASE = 0 // first slot index
+const CLASS = 1 // size class, HUGE, or NONE when the id is unused
+const ARENA = 2
+const PAGE = 3 // first page in the arena
+const PAGES = 4
+const FREE = 5 // 1 bits in the bitmap
+const HINT = 6 // no bitmap word below this one has a 1 bit
+const IN_PARTIAL = 7 // 1 while listed in its class's partial slabs
+
+/** Slot indices stop at 2^24 so that a handle stays below 2^32 (and a V8 small integer below 2^23 slots). */
+export const MAX_SLOTS = 1 << 24
+
+export interface AllocatorOptions {
+  arenaSize: number
+  maxBytes: number
+  arenaOptions: ArenaOptions
+  /** Called (at most once until the next trim) when an arena's last lease goes. */
+  onArenaIdle: () => void
+}
+
+interface ArenaRecord {
+  readonly arena: Arena
+  readonly pages: PageMap
+  /** RIO_BUF's BufferId, split for writing: the sentinel 0xFFFFFFFF when unregistered. */
+  readonly idLow: number
+  readonly idHigh: number
+}
+
+export interface ClassStats {
+  size: number
+  slabs: number
+  slots: number
+  freeSlots: number
+}
+
+function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: number): Int32Array<ArrayBuffer> {
+  let length = Math.max(array.length, 16)
+  while (length < minLength) length *= 2
+  if (length === array.length) return array
+  const grown = new Int32Array(length).fill(fill)
+  grown.set(array)
+  return grown
+}
+
+export class Allocator {
+  // Per slot, two words: refCount, then generation << 24 | length.
+  slots = new Int32Array(0)
+  // Per granule of 8 slot indices: the slab owning it, or NONE.
+  granuleSlab = new Int32Array(0)
+  #nextGranule = 0
+
+  // Per slab id s, SLAB_STRIDE words from s * SLAB_STRIDE (the fields below):
+  // one record shares a cache line, so a release reads class and arena at once.
+  slabs = new Int32Array(0)
+  #bitmaps: Array<Uint32Array | null> = []
+  hugeLength: number[] = []
+  #slabIds = 0
+  readonly #freeSlabIds: number[] = []
+
+  // Per class (HUGE included where it makes sense).
+  readonly classSize = new Int32Array(CLASS_COUNT + 1)
+  readonly #classUnits = new Int32Array(CLASS_COUNT + 1)
+  readonly #classSlots = new Int32Array(CLASS_COUNT)
+  readonly #classGranules = new Int32Array(CLASS_COUNT)
+  readonly #classPages = new Int32Array(CLASS_COUNT)
+  readonly #classCurrent = new Int32Array(CLASS_COUNT).fill(NONE)
+  readonly #classSlabs = new Int32Array(CLASS_COUNT + 1)
+  readonly #classFree = new Int32Array(CLASS_COUNT)
+  readonly #partial: number[][] = []
+  readonly #freeRanges: number[][] = []
+  readonly #cache = new Int32Array(CLASS_COUNT * CACHE_SLOTS)
+  // The arena of each cached slot, so leasing one needs no slab lookup.
+  readonly #cacheArena = new Int32Array(CLASS_COUNT * CACHE_SLOTS)
+  readonly #cacheCount = new Int32Array(CLASS_COUNT)
+
+  // Per arena id.
+  arenaObjects: Array<Arena | null> = []
+  /** Leases live in each arena: what arena.refs reports for this pool. */
+  arenaLeases = new Int32Array(0)
+  arenaRecords: Array<ArenaRecord | null> = []
+  readonly #freeArenaIds: number[] = []
+  #nextFitArena = 0
+
+  // [leased units, peak leased units], units of 16 bytes: int32 arithmetic on the hot path.
+  readonly #counters = new Int32Array(2)
+  arenaBytes = 0
+  peakArenaBytes = 0
+
+  #idleSignalled = false
+  readonly #options: AllocatorOptions
+
+  constructor(options: AllocatorOptions) {
+    this.#options = options
+    SIZE_CLASSES.forEach((sizeClass, c) => {
+      this.classSize[c] = sizeClass.size
+      this.#classUnits[c] = sizeClass.size >> UNIT_SHIFT
+      this.#classSlots[c] = sizeClass.slotsPerSlab
+      this.#classGranules[c] = Math.ceil(sizeClass.slotsPerSlab / (1 << GRANULE_SHIFT))
+      this.#classPages[c] = sizeClass.pagesPerSlab
+      this.#partial.push([])
+      this.#freeRanges.push([])
+    })
+    this.#freeRanges.push([])
+  }
+
+  // ---- hot path ---------------------------------------------------------
+
+  /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
+  leaseClassed(size: number): number {
+    const c = CLASS_BY_UNITS[(size + 15) >> UNIT_SHIFT]!
+    const cached = this.#cacheCount[c]!
+    if (cached === 0) return this.#leaseUncached(c, size)
+    const at = c * CACHE_SLOTS + cached - 1
+    this.#cacheCount[c] = cached - 1
+    return this.#issue(this.#cache[at]!, this.#cacheArena[at]!, this.#classUnits[c]!, size)
+  }
+
+  #issue(i: number, a: number, units: number, length: number): number {
+    const slots = this.slots
+    const word = slots[2 * i + 1]!
+    slots[2 * i] = 1
+    slots[2 * i + 1] = word | length
+    const counters = this.#counters
+    const leased = counters[0]! + units
+    counters[0] = leased
+    if (leased > counters[1]!) counters[1] = leased
+    this.arenaLeases[a]!++
+    return i * 256 + (word >>> GEN_SHIFT)
+  }
+
+  /** The slot index behind a live handle, or -1. */
+  liveSlot(handle: number): number {
+    if (typeof handle !== 'number') return -1 // >>> would call valueOf() or throw on a bigint
+    const i = handle >>> 8
+    const slots = this.slots
+    if (handle !== i * 256 + (handle & 255) || !(slots[2 * i]! > 0) || slots[2 * i + 1]! >>> GEN_SHIFT !== (handle & 255)) return -1
+    return i
+  }
+
+  /** Drops n references from a live slot; frees it at zero. Precondition: 0 < n <= refCount. */
+  releaseSlot(i: number, n: number): boolean {
+    const slots = this.slots
+    const refs = slots[2 * i]! - n
+    if (refs !== 0) {
+      slots[2 * i] = refs
+      return false
+    }
+    const word = slots[2 * i + 1]!
+    slots[2 * i] = 0
+    slots[2 * i + 1] = (word + (1 << GEN_SHIFT)) & ~LENGTH_MASK
+    const c = (word >>> CLASS_SHIFT) & CLASS_MASK
+    const a = this.slabs[this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE + ARENA]!
+    if (c !== HUGE) {
+      this.#counters[0] -= this.#classUnits[c]!
+      const cached = this.#cacheCount[c]!
+      if (cached !== CACHE_SLOTS) {
+        const at = c * CACHE_SLOTS + cached
+        this.#cache[at] = i
+        this.#cacheArena[at] = a
+        this.#cacheCount[c] = cached + 1
+      } else {
+        this.#spill(c, i, a)
+      }
+    } else {
+      this.#freeHuge(this.granuleSlab[i >> GRANULE_SHIFT]!)
+    }
+    if (--this.arenaLeases[a]! === 0) this.#arenaIdle()
+    return true
+  }
+
+  // ---- slow paths: kept out of the hot functions so V8 never inlines them ----
+
+  #arenaIdle(): void {
+    if (this.#idleSignalled) return
+    this.#idleSignalled = true
+    this.#options.onArenaIdle()
+  }
+
+  /** A handle for a page run above the largest class, or -1 when there is no room. */
+  leaseHuge(size: number): number {
+    const pages = Math.ceil(size / PAGE_SIZE)
+    if (!this.#place(pages)) return -1
+    const granule = this.#freeRanges[HUGE]!.pop() ?? this.#bumpGranules(1)
+    if (granule < 0) {
+      this.arenaRecords[this.#placedArena]!.pages.give(this.#placedPage, pages)
+      return -1
+    }
+    const s = this.#newSlabRecord(HUGE, granule, pages)
+    const i = granule << GRANULE_SHIFT
+    this.slots[2 * i + 1] = (this.slots[2 * i + 1]! & ~(CLASS_MASK << CLASS_SHIFT)) | (HUGE << CLASS_SHIFT)
+    this.hugeLength[s] = size
+    return this.#issue(granule << GRANULE_SHIFT, this.#placedArena, pages << (PAGE_SHIFT - UNIT_SHIFT), 0)
+  }
+
+  #freeHuge(s: number): void {
+    this.#counters[0] -= this.slabs[s * SLAB_STRIDE + PAGES]! << (PAGE_SHIFT - UNIT_SHIFT)
+    this.#retireSlab(s)
+  }
+
+  #leaseUncached(c: number, size: number): number {
+    let s = this.#classCurrent[c]!
+    if (s === NONE || this.slabs[s * SLAB_STRIDE + FREE] === 0) {
+      s = this.#nextSlab(c)
+      if (s < 0) return -1
+    }
+    const a = this.slabs[s * SLAB_STRIDE + ARENA]!
+    const first = this.#takeSlot(s, c)
+    // Fill half the cache so the next misses are a while away; leave room for releases.
+    const base = c * CACHE_SLOTS
+    let n = 0
+    while (n < CACHE_SLOTS / 2 && this.slabs[s * SLAB_STRIDE + FREE]! > 0) {
+      this.#cache[base + n] = this.#takeSlot(s, c)
+      this.#cacheArena[base + n++] = a
+    }
+    this.#cache.subarray(base, base + n).reverse() // lowest addresses leave first
+    this.#cacheCount[c] = n
+    return this.#issue(first, a, this.#classUnits[c]!, size)
+  }
+
+  #nextSlab(c: number): number {
+    const partial = this.#partial[c]!
+    const slabs = this.slabs
+    while (partial.length !== 0) {
+      const s = partial.pop()!
+      slabs[s * SLAB_STRIDE + IN_PARTIAL] = 0
+      if (slabs[s * SLAB_STRIDE + FREE]! > 0) return (this.#classCurrent[c] = s)
+    }
+    const s = this.#newSlab(c)
+    if (s >= 0) this.#classCurrent[c] = s
+    return s
+  }
+
+  #takeSlot(s: number, c: number): number {
+    const record = s * SLAB_STRIDE
+    const slabs = this.slabs
+    const bits = this.#bitmaps[s]!
+    let w = slabs[record + HINT]!
+    while (bits[w] === 0) w++
+    const word = bits[w]!
+    bits[w] = word & (word - 1)
+    slabs[record + HINT] = w
+    slabs[record + FREE]--
+    this.#classFree[c]--
+    return slabs[record + BASE]! + (w << 5) + (31 - Math.clz32(word & -word))
+  }
+
+  /** Cache full: half of it, and the newcomer, go back to their slabs' bitmaps. */
+  #spill(c: number, i: number, a: number): void {
+    const base = c * CACHE_SLOTS
+    const keep = CACHE_SLOTS / 2
+    for (let k = keep; k < CACHE_SLOTS; k++) this.#returnSlot(this.#cache[base + k]!, c)
+    this.#cache[base + keep] = i
+    this.#cacheArena[base + keep] = a
+    this.#cacheCount[c] = keep + 1
+  }
+
+  #returnSlot(i: number, c: number): void {
+    const s = this.granuleSlab[i >> GRANULE_SHIFT]!
+    const record = s * SLAB_STRIDE
+    const slabs = this.slabs
+    const bit = i - slabs[record + BASE]!
+    const w = bit >> 5
+    this.#bitmaps[s]![w]! |= 1 << (bit & 31)
+    if (w < slabs[record + HINT]!) slabs[record + HINT] = w
+    const free = ++slabs[record + FREE]!
+    this.#classFree[c]++
+    if (s === this.#classCurrent[c]) return
+    if (free === this.#classSlots[c]) {
+      this.#retireSlab(s)
+    } else if (slabs[record + IN_PARTIAL] === 0) {
+      slabs[record + IN_PARTIAL] = 1
+      this.#partial[c]!.push(s)
+    }
+  }
+
+  #newSlab(c: number): number {
+    const pages = this.#classPages[c]!
+    if (!this.#place(pages)) return -1
+    const granule = this.#freeRanges[c]!.pop() ?? this.#bumpGranules(this.#classGranules[c]!)
+    if (granule < 0) {
+      this.arenaRecords[this.#placedArena]!.pages.give(this.#placedPage, pages)
+      return -1
+    }
+    const s = this.#newSlabRecord(c, granule, pages)
+    const slots = this.#classSlots[c]!
+    // Fresh indices learn their class; reused ones keep it, and their generations.
+    const first = granule << GRANULE_SHIFT
+    for (let i = first; i < first + slots; i++) {
+      this.slots[2 * i + 1] = (this.slots[2 * i + 1]! & ~(CLASS_MASK << CLASS_SHIFT)) | (c << CLASS_SHIFT)
+    }
+    const bits = new Uint32Array(Math.ceil(slots / 32))
+    for (let k = 0; k < slots; k++) bits[k >> 5]! |= 1 << (k & 31)
+    this.#bitmaps[s] = bits
+    this.slabs[s * SLAB_STRIDE + FREE] = slots
+    this.#classFree[c] += slots
+    return s
+  }
+
+  #newSlabRecord(c: number, granule: number, pages: number): number {
+    const s = this.#freeSlabIds.pop() ?? this.#growSlabIds()
+    const record = s * SLAB_STRIDE
+    const slabs = this.slabs
+    slabs[record + BASE] = granule << GRANULE_SHIFT
+    slabs[record + CLASS] = c
+    slabs[record + ARENA] = this.#placedArena
+    slabs[record + PAGE] = this.#placedPage
+    slabs[record + PAGES] = pages
+    slabs[record + FREE] = 0
+    slabs[record + HINT] = 0
+    slabs[record + IN_PARTIAL] = 0
+    const granules = c === HUGE ? 1 : this.#classGranules[c]!
+    this.granuleSlab.fill(s, granule, granule + granules)
+    this.#classSlabs[c]++
+    return s
+  }
+
+  #retireSlab(s: number): void {
+    const record = s * SLAB_STRIDE
+    const slabs = this.slabs
+    const c = slabs[record + CLASS]!
+    const granule = slabs[record + BASE]! >> GRANULE_SHIFT
+    if (c !== HUGE) {
+      if (slabs[record + IN_PARTIAL] === 1) {
+        const partial = this.#partial[c]!
+        partial.splice(partial.lastIndexOf(s), 1)
+      }
+      if (this.#classCurrent[c] === s) this.#classCurrent[c] = NONE
+      this.#classFree[c] -= slabs[record + FREE]!
+      this.#bitmaps[s] = null
+      this.granuleSlab.fill(NONE, granule, granule + this.#classGranules[c]!)
+    } else {
+      this.granuleSlab[granule] = NONE
+    }
+    const a = slabs[record + ARENA]!
+    this.arenaRecords[a]!.pages.give(slabs[record + PAGE]!, slabs[record + PAGES]!)
+    if (a < this.#nextFitArena) this.#nextFitArena = a
+    this.#freeRanges[c]!.push(granule)
+    this.#classSlabs[c]--
+    slabs[record + CLASS] = NONE
+    this.#freeSlabIds.push(s)
+  }
+
+  #growSlabIds(): number {
+    const s = this.#slabIds++
+    if ((s + 1) * SLAB_STRIDE > this.slabs.length) this.slabs = growInt32(this.slabs, (s + 1) * SLAB_STRIDE, NONE)
+    return s
+  }
+
+  /** First granule of n fresh ones, or -1 when slot indices have run out. */
+  #bumpGranules(n: number): number {
+    const granule = this.#nextGranule
+    const end = (granule + n) << GRANULE_SHIFT
+    if (end > MAX_SLOTS) return -1
+    this.#nextGranule = granule + n
+    if (end * 2 > this.slots.length) this.slots = growInt32(this.slots, end * 2, 0)
+    if (granule + n > this.granuleSlab.length) this.granuleSlab = growInt32(this.granuleSlab, granule + n, NONE)
+    return granule
+  }
+
+  #placedArena = 0
+  #placedPage = 0
+
+  /** Finds n free pages (next fit over arenas, then a new arena); sets #placedArena/#placedPage. */
+  #place(pages: number): boolean {
+    const records = this.arenaRecords
+    const count = records.length
+    for (let k = 0; k < count; k++) {
+      const a = (this.#nextFitArena + k) % count
+      const record = records[a]
+      if (!record || record.pages.freePages < pages) continue
+      const page = record.pages.take(pages)
+      if (page < 0) continue
+      this.#nextFitArena = a
+      this.#placedArena = a
+      this.#placedPage = page
+      return true
+    }
+    const { arenaSize, maxBytes } = this.#options
+    if (pages * PAGE_SIZE > arenaSize || this.arenaBytes + arenaSize > maxBytes) return false
+    const a = this.#addArena()
+    this.#placedArena = a
+    this.#placedPage = this.arenaRecords[a]!.pages.take(pages)
+    this.#nextFitArena = a
+    return true
+  }
+
+  #addArena(): number {
+    const arena = Arena.create(this.#options.arenaSize, this.#options.arenaOptions)
+    const id = arena.bufferId ?? RIO_INVALID_BUFFERID
+    const record: ArenaRecord = {
+      arena,
+      pages: new PageMap(arena.size >> PAGE_SHIFT),
+      idLow: Number(id & 0xffffffffn),
+      idHigh: Number((id >> 32n) & 0xffffffffn),
+    }
+    const a = this.#freeArenaIds.pop() ?? this.arenaRecords.length
+    if (a >= this.arenaLeases.length) {
+      this.arenaLeases = growInt32(this.arenaLeases, a + 1, 0)
+      this.arenaObjects.forEach((live, b) => { if (live) Arena.countLeasesIn(live, this.arenaLeases, b) })
+    }
+    this.arenaLeases[a] = 0
+    Arena.countLeasesIn(arena, this.arenaLeases, a)
+    this.arenaRecords[a] = record
+    this.arenaObjects[a] = arena
+    this.arenaBytes += arena.size
+    if (this.arenaBytes > this.peakArenaBytes) this.peakArenaBytes = this.arenaBytes
+    return a
+  }
+
+  // ---- maintenance ------------------------------------------------------
+
+  /**
+   * Returns every cached slot to its slab, gives empty slabs' pages back, and
+   * frees empty arenas beyond `spareArenas` (lowest arena ids are kept).
+   */
+  trim(spareArenas: number): void {
+    this.#idleSignalled = false
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      const base = c * CACHE_SLOTS
+      const cached = this.#cacheCount[c]!
+      this.#cacheCount[c] = 0
+      for (let k = 0; k < cached; k++) this.#returnSlot(this.#cache[base + k]!, c)
+    }
+    const empty: number[] = []
+    this.arenaObjects.forEach((arena, a) => { if (arena && arena.refs === 0) empty.push(a) })
+    // An empty arena's slabs are wholly free now, current slabs included.
+    const slabs = this.slabs
+    for (let s = 0; s < this.#slabIds; s++) {
+      const record = s * SLAB_STRIDE
+      if (slabs[record + CLASS] !== NONE && empty.includes(slabs[record + ARENA]!)) this.#retireSlab(s)
+    }
+    for (const a of empty.slice(spareArenas)) {
+      const arena = this.arenaObjects[a]!
+      arena.close() // may throw (a Registrar's deregister): the arena then stays, whole
+      this.arenaRecords[a] = null
+      this.arenaObjects[a] = null
+      this.#freeArenaIds.push(a)
+      this.arenaBytes -= arena.size
+    }
+    this.#nextFitArena = 0
+  }
+
+  // ---- reading a live slot (callers validated it) -------------------------
+
+  arenaRecordOf(i: number): ArenaRecord {
+    return this.arenaRecords[this.slabs[this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE + ARENA]!]!
+  }
+
+  offsetOf(i: number): number {
+    const record = this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE
+    const slabs = this.slabs
+    const c = slabs[record + CLASS]!
+    const inSlab = c === HUGE ? 0 : (i - slabs[record + BASE]!) * this.classSize[c]!
+    return slabs[record + PAGE]! * PAGE_SIZE + inSlab
+  }
+
+  lengthOf(i: number): number {
+    const word = this.slots[2 * i + 1]!
+    return ((word >>> CLASS_SHIFT) & CLASS_MASK) === HUGE ? this.hugeLength[this.granuleSlab[i >> GRANULE_SHIFT]!]! : word & LENGTH_MASK
+  }
+
+  capacityOf(i: number): number {
+    const record = this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE
+    const c = this.slabs[record + CLASS]!
+    return c === HUGE ? this.slabs[record + PAGES]! * PAGE_SIZE : this.classSize[c]!
+  }
+
+  // ---- figures ----------------------------------------------------------
+
+  get leasedBytes(): number {
+    return this.#counters[0]! * (1 << UNIT_SHIFT)
+  }
+
+  get peakLeasedBytes(): number {
+    return this.#counters[1]! * (1 << UNIT_SHIFT)
+  }
+
+  /** Sum of lengths and count of live leases: a scan, for stats(). */
+  outstanding(): { leases: number; requestedBytes: number } {
+    let leases = 0
+    let requestedBytes = 0
+    const slots = this.slots
+    const end = this.#nextGranule << GRANULE_SHIFT
+    for (let i = 0; i < end; i++) {
+      if (slots[2 * i]! > 0) {
+        leases++
+        requestedBytes += this.lengthOf(i)
+      }
+    }
+    return { leases, requestedBytes }
+  }
+
+  classStats(): ClassStats[] {
+    return SIZE_CLASSES.map(({ size }, c) => ({
+      size,
+      slabs: this.#classSlabs[c]!,
+      slots: this.#classSlabs[c]! * this.#classSlots[c]!,
+      freeSlots: this.#classFree[c]! + this.#cacheCount[c]!,
+    }))
+  }
+}

@@ -1,0 +1,77 @@
+// The object face of a pool: a thin view over one handle. Lease objects are
+// never recycled, so a released Lease stays released whatever becomes of its
+// slot.
+import type { Arena } from './arena.js'
+import type { Handles } from './handles.js'
+import { PoolError } from './errors.js'
+
+export class Lease {
+  /** The number behind this lease; see pool.handles. */
+  readonly handle: number
+  /** The size asked for. */
+  readonly length: number
+  readonly #handles: Handles
+  #released = false
+  #buffer: Buffer | undefined
+
+  /** @internal Leases come from BufferPool. */
+  constructor(handles: Handles, handle: number, length: number) {
+    this.#handles = handles
+    this.handle = handle
+    this.length = length
+  }
+
+  /** Byte offset inside its arena's registration. */
+  get offset(): number {
+    return this.#handles.offset(this.#liveHandle())
+  }
+
+  /** The slot or run reserved (>= length). */
+  get capacity(): number {
+    return this.#handles.capacity(this.#liveHandle())
+  }
+
+  /** RIO_BUFFERID of its arena, or null when unregistered. */
+  get bufferId(): bigint | null {
+    return this.#handles.bufferId(this.#liveHandle())
+  }
+
+  get arena(): Arena {
+    return this.#handles.arena(this.#liveHandle())
+  }
+
+  /** Exactly `length` bytes over the arena, zero-copy. Throws RIOPOOL_RELEASED once released. */
+  get buffer(): Buffer {
+    const h = this.#liveHandle()
+    return (this.#buffer ??= this.#handles.buffer(h))
+  }
+
+  get refCount(): number {
+    return this.#released ? 0 : this.#handles.refCount(this.handle)
+  }
+
+  get released(): boolean {
+    return this.refCount === 0
+  }
+
+  retain(n = 1): this {
+    this.#handles.retain(this.#liveHandle(), n)
+    return this
+  }
+
+  /** Drops n references; true when this call freed the lease. */
+  release(n = 1): boolean {
+    const freed = this.#handles.release(this.#liveHandle(), n)
+    if (freed) this.#released = true
+    return freed
+  }
+
+  toRioBuf(target?: Uint8Array, at = 0): Uint8Array {
+    return this.#handles.toRioBuf(this.#liveHandle(), target, at)
+  }
+
+  #liveHandle(): number {
+    if (this.#released) throw new PoolError('RIOPOOL_RELEASED', 'The lease has been released')
+    return this.handle
+  }
+}

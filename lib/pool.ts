@@ -1,0 +1,272 @@
+// BufferPool: the public face. Validates options, owns the allocator, queues
+// acquire() callers, trims idle arenas off the hot path, and closes in order:
+// refuse new leases, wait for the last release, deregister, free.
+import { Allocator, type ClassStats } from './allocator.js'
+import {
+  arenaSize,
+  optionalBoolean,
+  optionsObject,
+  registrationOption,
+  requireRio,
+  type RegistrationOption,
+} from './arena.js'
+import { PoolError, invalidArgType, outOfRange } from './errors.js'
+import { Handles, checkLeaseSize } from './handles.js'
+import { Lease } from './lease.js'
+import { UNIT_SHIFT } from './size-classes.js'
+
+export interface BufferPoolOptions {
+  /** Bytes per arena, rounded as Arena rounds them. Default 4 MiB. */
+  arenaSize?: number
+  /** Growth budget: arena bytes across all arenas. Default 1 GiB; at most 32 GiB. */
+  maxBytes?: number
+  /** Empty arenas kept registered for reuse. Default 1. */
+  spareArenas?: number
+  registration?: RegistrationOption
+  lock?: boolean
+  largePages?: boolean
+  /** Bound on pending acquire() calls. Default unbounded. */
+  maxWaiters?: number
+}
+
+export interface PoolStats {
+  arenas: number
+  arenaBytes: number
+  leasedBytes: number
+  requestedBytes: number
+  outstandingLeases: number
+  peakArenaBytes: number
+  peakLeasedBytes: number
+  waiters: number
+  classes: ClassStats[]
+}
+
+const DEFAULT_ARENA_SIZE = 4 * 1024 * 1024
+const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+// Leased bytes are counted in int32 units of 16 bytes.
+const MAX_MAX_BYTES = 2 ** 31 * (1 << UNIT_SHIFT)
+
+interface Waiter {
+  readonly size: number
+  readonly resolve: (lease: Lease) => void
+  readonly reject: (reason: unknown) => void
+  readonly signal: AbortSignal | undefined
+  readonly onAbort: () => void
+}
+
+function wholeNumber(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
+  if (!(value >= min && value <= max) || (value !== Infinity && !Number.isSafeInteger(value))) {
+    throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value)
+  }
+  return value
+}
+
+export class BufferPool {
+  /** The zero-allocation face of this pool: leases as numbers. */
+  readonly handles: Handles
+  readonly #allocator: Allocator
+  readonly #arenaSize: number
+  readonly #maxBytes: number
+  readonly #spareArenas: number
+  readonly #maxWaiters: number
+  readonly #waiters: Waiter[] = []
+  #maintenance: NodeJS.Immediate | undefined
+  #closing: Promise<void> | undefined
+  #finishClose: ((error?: unknown) => void) | undefined
+
+  constructor(options?: BufferPoolOptions) {
+    const opts = optionsObject<BufferPoolOptions>(options)
+    this.#arenaSize = arenaSize(opts.arenaSize ?? DEFAULT_ARENA_SIZE, 'options.arenaSize')
+    this.#maxBytes = wholeNumber(opts.maxBytes, 'options.maxBytes', this.#arenaSize, MAX_MAX_BYTES, Math.max(DEFAULT_MAX_BYTES, this.#arenaSize))
+    this.#spareArenas = wholeNumber(opts.spareArenas, 'options.spareArenas', 0, 2 ** 31 - 1, 1)
+    this.#maxWaiters = wholeNumber(opts.maxWaiters, 'options.maxWaiters', 0, Infinity, Infinity)
+    const registration = registrationOption(opts.registration)
+    const lock = optionalBoolean(opts.lock, 'options.lock')
+    const largePages = optionalBoolean(opts.largePages, 'options.largePages')
+    if (registration === 'required') requireRio()
+
+    this.#allocator = new Allocator({
+      arenaSize: this.#arenaSize,
+      maxBytes: this.#maxBytes,
+      arenaOptions: { registration, lock, largePages },
+      onArenaIdle: () => this.#scheduleMaintenance(),
+    })
+    this.handles = new Handles(this.#allocator, {
+      maxLeaseSize: this.#arenaSize,
+      exhausted: size => this.#exhausted(size),
+      freed: () => this.#freed(),
+    })
+  }
+
+  /** A lease of `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
+  lease(size: number): Lease {
+    return new Lease(this.handles, this.handles.lease(size), size)
+  }
+
+  /** A lease of `size` bytes, or null when there is no room within maxBytes. */
+  tryLease(size: number): Lease | null {
+    const h = this.handles.tryLease(size)
+    return h < 0 ? null : new Lease(this.handles, h, size)
+  }
+
+  /** A lease of `size` bytes, waiting (first come, first served) for room. */
+  acquire(size: number, options?: { signal?: AbortSignal }): Promise<Lease> {
+    try {
+      const { signal } = optionsObject<{ signal?: AbortSignal }>(options)
+      if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal)
+      if (this.#closing) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
+      checkLeaseSize(size, this.#arenaSize)
+      if (signal?.aborted) return Promise.reject(signal.reason)
+      if (this.#waiters.length === 0) {
+        const h = this.handles.tryLease(size)
+        if (h >= 0) return Promise.resolve(new Lease(this.handles, h, size))
+      }
+      if (this.#waiters.length >= this.#maxWaiters) {
+        throw new PoolError('RIOPOOL_EXHAUSTED', `No room for ${size} bytes and ${this.#waiters.length} acquire() calls already wait (maxWaiters)`)
+      }
+      return this.#enqueue(size, signal)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #enqueue(size: number, signal: AbortSignal | undefined): Promise<Lease> {
+    return new Promise<Lease>((resolve, reject) => {
+      const waiter: Waiter = {
+        size,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const at = this.#waiters.indexOf(waiter)
+          if (at >= 0) this.#waiters.splice(at, 1)
+          this.#updateAttention()
+          reject(signal!.reason)
+        },
+      }
+      signal?.addEventListener('abort', waiter.onAbort, { once: true })
+      this.#waiters.push(waiter)
+      this.#updateAttention()
+    })
+  }
+
+  #freed(): void {
+    if (this.#closing) {
+      this.#tryFinishClose()
+      return
+    }
+    while (this.#waiters.length !== 0) {
+      const waiter = this.#waiters[0]!
+      let h: number
+      try {
+        h = this.handles.tryLease(waiter.size)
+      } catch (error) {
+        h = -1
+        this.#waiters.shift()
+        waiter.signal?.removeEventListener('abort', waiter.onAbort)
+        waiter.reject(error)  // the OS refused a new arena: tell the waiter, not the releaser
+        continue
+      }
+      if (h < 0) break
+      this.#waiters.shift()
+      waiter.signal?.removeEventListener('abort', waiter.onAbort)
+      waiter.resolve(new Lease(this.handles, h, waiter.size))
+    }
+    this.#updateAttention()
+  }
+
+  #updateAttention(): void {
+    Handles.setAttention(this.handles, this.#closing !== undefined || this.#waiters.length !== 0)
+  }
+
+  #exhausted(size: number): PoolError {
+    const a = this.#allocator
+    return new PoolError('RIOPOOL_EXHAUSTED',
+      `No room for a lease of ${size} bytes within maxBytes (${this.#maxBytes}): ` +
+      `${a.arenaBytes} bytes in arenas, ${a.leasedBytes} leased. Release leases, raise maxBytes, or wait with acquire()`)
+  }
+
+  #scheduleMaintenance(): void {
+    if (this.#maintenance || this.#closing) return
+    this.#maintenance = setImmediate(() => {
+      this.#maintenance = undefined
+      if (this.#closing) return
+      try {
+        this.#allocator.trim(this.#spareArenas)
+      } catch (error) {
+        process.emitWarning(error as Error)
+      }
+      // Trimming can make room under maxBytes that a waiter needs.
+      if (this.#waiters.length !== 0) this.#freed()
+    })
+    this.#maintenance.unref()
+  }
+
+  /** Frees every empty arena now, spares included. */
+  trim(): void {
+    this.#allocator.trim(0)
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined
+  }
+
+  /**
+   * Stops new leases at once (pending acquire()s reject with RIOPOOL_CLOSED);
+   * resolves once the last lease is released and every arena is deregistered
+   * and freed. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing
+    this.#closing = new Promise<void>((resolve, reject) => {
+      this.#finishClose = error => (error === undefined ? resolve() : reject(error))
+    })
+    Handles.close(this.handles)
+    const closed = new PoolError('RIOPOOL_CLOSED', 'The pool was closed while waiting')
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.signal?.removeEventListener('abort', waiter.onAbort)
+      waiter.reject(closed)
+    }
+    if (this.#maintenance) clearImmediate(this.#maintenance)
+    this.#maintenance = undefined
+    this.#updateAttention()
+    this.#tryFinishClose()
+    return this.#closing
+  }
+
+  #tryFinishClose(): void {
+    if (!this.#finishClose || this.#outstanding() !== 0) return
+    const finish = this.#finishClose
+    this.#finishClose = undefined
+    try {
+      this.#allocator.trim(0)
+      finish()
+    } catch (error) {
+      finish(error)
+    }
+  }
+
+  #outstanding(): number {
+    let refs = 0
+    for (const arena of this.#allocator.arenaObjects) if (arena) refs += arena.refs
+    return refs
+  }
+
+  stats(): PoolStats {
+    const a = this.#allocator
+    const { leases, requestedBytes } = a.outstanding()
+    return {
+      arenas: a.arenaObjects.filter(arena => arena !== null).length,
+      arenaBytes: a.arenaBytes,
+      leasedBytes: a.leasedBytes,
+      requestedBytes,
+      outstandingLeases: leases,
+      peakArenaBytes: a.peakArenaBytes,
+      peakLeasedBytes: a.peakLeasedBytes,
+      waiters: this.#waiters.length,
+      classes: a.classStats(),
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import test from 'ava'
+import { BufferPool, PoolError } from '../lib/index.js'
+import { MiB } from './helpers.js'
+
+const released = { instanceOf: PoolError, code: 'RIOPOOL_RELEASED' }
+
+test('refCount starts at 1; retain and release move it; the last release frees', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const lease = pool.lease(100)
+  t.is(lease.retain(), lease)
+  lease.retain(3)
+  t.is(lease.refCount, 5)
+  t.false(lease.release(4))
+  t.is(lease.refCount, 1)
+  t.true(lease.release())
+  t.true(lease.released)
+  t.is(pool.stats().outstandingLeases, 0)
+})
+
+test('after the final release every use throws RIOPOOL_RELEASED and changes nothing', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const lease = pool.lease(100)
+  lease.release()
+  const before = pool.stats()
+  t.throws(() => lease.release(), released)
+  t.throws(() => lease.retain(), released)
+  t.throws(() => lease.buffer, released)
+  t.throws(() => lease.offset, released)
+  t.throws(() => lease.toRioBuf(), released)
+  t.throws(() => pool.handles.release(lease.handle), released)
+  t.throws(() => pool.handles.retain(lease.handle), released)
+  t.throws(() => pool.handles.buffer(lease.handle), released)
+  t.is(pool.handles.refCount(lease.handle), 0)
+  t.deepEqual(pool.stats(), before)
+})
+
+test('releasing more references than held throws RIOPOOL_RELEASED and changes nothing', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const lease = pool.lease(100)
+  lease.retain()
+  t.throws(() => lease.release(3), released)
+  t.throws(() => pool.handles.release(lease.handle, 3), released)
+  t.is(lease.refCount, 2)
+  t.true(lease.release(2))
+})
+
+test('a stale handle is caught after its slot is reused, for at least 255 reuses', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const first = H.lease(1500)
+  H.release(first)
+  let reused = 0
+  const stale: number[] = [first]
+  for (let k = 0; k < 255; k++) {
+    const h = H.lease(1500)
+    if (H.offset(h) === pool.handles.offset(h) && h >>> 8 === first >>> 8) reused++
+    for (const old of stale) {
+      if (old === h) t.fail(`handle ${h} issued twice within 255 reuses`)
+    }
+    t.throws(() => H.release(first), released)
+    stale.push(h)
+    H.release(h)
+  }
+  t.is(reused, 255, 'the same slot came back every time (LIFO cache)')
+  t.is(H.refCount(first), 0)
+})
+
+test('a Lease object stays released forever, however often its slot is reused', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const lease = pool.lease(1500)
+  lease.release()
+  for (let k = 0; k < 600; k++) pool.handles.release(pool.handles.lease(1500))
+  const reuse = pool.lease(1500)
+  t.true(lease.released)
+  t.throws(() => lease.release(), released)
+  t.false(reuse.released)
+  reuse.release()
+})
+
+test('handles that were never issued, or are not numbers, are rejected', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  for (const h of [-1, 1.5, 2 ** 40, NaN, 12345678, 0]) t.throws(() => H.release(h), released)
+  for (const h of ['0', null, undefined, {}, 0n]) t.throws(() => H.release(h as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+})
+
+test('reference counts must be positive integers and cannot overflow', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const lease = pool.lease(10)
+  for (const n of [0, -1, 1.5, NaN, 2 ** 31]) {
+    t.throws(() => lease.retain(n), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+    t.throws(() => lease.release(n), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  }
+  t.throws(() => lease.retain('1' as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  lease.retain(2 ** 31 - 2)
+  t.is(lease.refCount, 2 ** 31 - 1)
+  t.throws(() => lease.retain(), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  t.is(lease.refCount, 2 ** 31 - 1)
+  t.true(lease.release(2 ** 31 - 1))
+})
+
+test('a view taken before release still points at the slot (documented), a view taken after throws', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const lease = pool.lease(10)
+  const early = lease.buffer
+  lease.release()
+  t.is(early.length, 10)
+  t.throws(() => lease.buffer, released)
+})
