@@ -1,4 +1,9 @@
 {
+  "variables": {
+    # 1 only in test builds (scripts/, never npm install or prebuildify):
+    # swaps the RIO provider for the SIMULATED one in native/rio_simulated.cc.
+    "simulated_rio%": 0
+  },
   "targets": [
     {
       "target_name": "rio_buffer_pool",
@@ -22,6 +27,10 @@
           "sources": ["native/posix/platform.cc", "native/posix/rio_none.cc"],
           "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
           "xcode_settings": {"CLANG_CXX_LANGUAGE_STANDARD": "c++17"}
+        }],
+        ["simulated_rio==1", {
+          "defines": ["RBP_SIMULATED_RIO"],
+          "sources": ["native/rio_simulated.cc", "native/rio_simulated_controls.cc"]
         }]
       ]
     }

@@ -5,6 +5,9 @@
 #include "native_arena.h"
 #include "platform.h"
 #include "rio.h"
+#ifdef RBP_SIMULATED_RIO
+#include "rio_simulated.h"  // test builds only
+#endif
 
 namespace rbp {
 
@@ -37,6 +40,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_add_env_cleanup_hook(env, rbp::DetachEnv, nullptr);
   exports.Set("NativeArena", rbp::NativeArena::Define(env));
   exports.Set("platformInfo", Napi::Function::New<rbp::PlatformInfo>(env, "platformInfo"));
+#ifdef RBP_SIMULATED_RIO
+  exports.Set("simulatedRio", rbp::simulated_rio::js_controls(env));
+#endif
   return exports;
 }
 

@@ -1,0 +1,36 @@
+// SIMULATED Registered I/O, test builds only (RBP_SIMULATED_RIO): the books
+// the stand-in provider keeps, and the knobs tests turn. Nothing here talks
+// to Winsock; see rio_simulated.cc.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+
+#include "rio.h"
+
+namespace rbp {
+namespace simulated_rio {
+
+struct Counters {
+  uint64_t loads = 0;              // rio_provider_load calls
+  uint64_t unloads = 0;            // provider unload calls
+  uint64_t registered = 0;         // successful registrations, ever
+  uint64_t deregistered = 0;       // successful deregistrations, ever
+  uint64_t deregister_errors = 0;  // deregistrations of an id that was not live
+  uint64_t live = 0;               // registered and not yet deregistered
+};
+
+Counters counters();
+
+bool is_registered(RioBufferId id);
+
+// The next registration that passes the argument checks fails with this
+// Winsock/Windows error instead (one shot); 0 cancels.
+void fail_next_register(int winerror);
+
+// The `simulatedRio` export (rio_simulated_controls.cc).
+Napi::Object js_controls(Napi::Env env);
+
+}  // namespace simulated_rio
+}  // namespace rbp

@@ -1,0 +1,69 @@
+'use strict'
+// Cross-compiles the addon for Windows x64 with mingw-w64: the release
+// variant (the real Winsock RIO provider) and the simulated-RIO test
+// variant, both from binding.gyp's own lists (OS=='win').
+//
+// node.exe exports the napi_* functions; an import library for them is made
+// from node-api-headers' .def files. The addon is linked statically against
+// libgcc/libstdc++/winpthread, so it needs only node.exe and system DLLs.
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const { compileAddon } = require('../compile-addon.js')
+const { gypTarget } = require('../gyp-target.js')
+const { root, importLibDir, objDir, addonDirs } = require('./paths.js')
+
+const CXX = 'x86_64-w64-mingw32-g++-posix'  // the win32 thread model has no std::mutex
+const DLLTOOL = 'x86_64-w64-mingw32-dlltool'
+
+function ensureImportLib() {
+  const headers = require('node-api-headers')
+  const defs = [headers.def_paths.node_api_def, headers.def_paths.js_native_api_def]
+  const lib = path.join(importLibDir, 'libnode.a')
+  const built = fs.existsSync(lib) ? fs.statSync(lib).mtimeMs : -1
+  if (defs.every((d) => fs.statSync(d).mtimeMs <= built)) return importLibDir
+
+  const symbols = new Set()
+  for (const def of defs) {
+    const lines = fs.readFileSync(def, 'utf8').split(/\r?\n/).map((l) => l.trim())
+    for (const line of lines.slice(lines.indexOf('EXPORTS') + 1)) if (line) symbols.add(line)
+  }
+  fs.mkdirSync(importLibDir, { recursive: true })
+  const def = path.join(importLibDir, 'node.def')
+  fs.writeFileSync(def, ['LIBRARY node.exe', 'EXPORTS', ...[...symbols].sort(), ''].join('\n'))
+  execFileSync(DLLTOOL, ['-d', def, '-D', 'node.exe', '-l', lib], { stdio: 'inherit' })
+  return importLibDir
+}
+
+async function buildVariant(name, variables, libDir) {
+  const target = gypTarget(path.join(root, 'binding.gyp'), 'rio_buffer_pool', { OS: 'win', ...variables })
+  const compileFlags = [
+    '-O2', '-std=c++17', '-Wall', '-Wextra',  // binding.gyp asks MSVC for /std:c++17
+    // What node-gyp defines for every Windows addon that the headers look at:
+    // BUILDING_NODE_EXTENSION makes napi_* dllimport.
+    '-DBUILDING_NODE_EXTENSION', '-DNODE_GYP_MODULE_NAME=rio_buffer_pool',
+    ...target.defines.map((d) => `-D${d}`),
+    ...[require('node-api-headers').include_dir, ...target.include_dirs].map((d) => `-I${d}`),
+  ]
+  const linkFlags = [
+    '-shared', '-static', '-static-libgcc', '-static-libstdc++', '-s',
+    `-L${libDir}`, '-lnode', ...target.libraries,
+  ]
+  const output = path.join(addonDirs[name], 'build', 'Release', 'rio_buffer_pool.node')
+  const result = await compileAddon({
+    cxx: CXX, root, sources: target.sources, compileFlags, linkFlags, objDir: path.join(objDir, name), output,
+  })
+  return { name, dir: addonDirs[name], output, ...result }
+}
+
+/** Builds both variants; resolves with [{name, dir, output, compiled, linked}]. */
+async function buildWindowsAddons() {
+  const libDir = ensureImportLib()
+  // One after the other: each already compiles its sources in parallel.
+  return [
+    await buildVariant('release', {}, libDir),
+    await buildVariant('simulated', { simulated_rio: 1 }, libDir),
+  ]
+}
+
+module.exports = { buildWindowsAddons }
