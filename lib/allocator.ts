@@ -7,7 +7,8 @@
 // slab owns a whole number of consecutive granules.
 //
 // Invariants.
-// - A bitmap bit is 1 exactly when its slot is free in the slab. A slot whose
+// - A bitmap bit (one global bitmap, bit i for slot i) is 1 exactly when the
+//   slot is free in its slab. A slot whose
 //   bit is 0 is either leased (slots[2i] = refCount > 0) or waiting in its
 //   class's cache (refCount 0). Cached slots are free to the caller and
 //   reserved to the allocator; they return to the bitmap on overflow and when
@@ -37,6 +38,9 @@ const CLASS_SHIFT = 17
 const CLASS_MASK = 63
 const LENGTH_MASK = (1 << CLASS_SHIFT) - 1
 const NONE = -1
+// Module-local copies: V8 folds these, not another module's exports.
+const classByUnits = CLASS_BY_UNITS
+const UNIT_SHIFT_BITS = UNIT_SHIFT
 const RIO_INVALID_BUFFERID = 0xffffffffn
 
 // Slab record fields.
@@ -77,8 +81,9 @@ export interface ClassStats {
 }
 
 function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: number): Int32Array<ArrayBuffer> {
+  // By a quarter at a time: growth is rare (a new slab), slack is bookkeeping.
   let length = Math.max(array.length, 16)
-  while (length < minLength) length *= 2
+  while (length < minLength) length = Math.ceil(length * 1.25)
   if (length === array.length) return array
   const grown = new Int32Array(length).fill(fill)
   grown.set(array)
@@ -88,6 +93,8 @@ function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: numb
 export class Allocator {
   // Per slot, two words: refCount, then generation << 24 | length.
   slots = new Int32Array(0)
+  // Bit i is 1 while slot i is free in its slab (classed slabs only).
+  #freeBits = new Uint32Array(0)
   // Per granule of 8 slot indices: the slab owning it, or NONE.
   granuleSlab = new Int32Array(0)
   #nextGranule = 0
@@ -95,7 +102,6 @@ export class Allocator {
   // Per slab id s, SLAB_STRIDE words from s * SLAB_STRIDE (the fields below):
   // one record shares a cache line, so a release reads class and arena at once.
   slabs = new Int32Array(0)
-  #bitmaps: Array<Uint32Array | null> = []
   hugeLength: number[] = []
   #slabIds = 0
   readonly #freeSlabIds: number[] = []
@@ -111,10 +117,12 @@ export class Allocator {
   readonly #classFree = new Int32Array(CLASS_COUNT)
   readonly #partial: number[][] = []
   readonly #freeRanges: number[][] = []
-  readonly #cache = new Int32Array(CLASS_COUNT * CACHE_SLOTS)
-  // The arena of each cached slot, so leasing one needs no slab lookup.
-  readonly #cacheArena = new Int32Array(CLASS_COUNT * CACHE_SLOTS)
-  readonly #cacheCount = new Int32Array(CLASS_COUNT)
+  // Per class, CACHE_SLOTS pairs (slot index, its arena): leasing a cached
+  // slot needs no slab lookup.
+  readonly #cache = new Int32Array(CLASS_COUNT * CACHE_SLOTS * 2)
+  // HUGE's count is pinned at CACHE_SLOTS: a huge release always takes the
+  // (out-of-line) overflow path, keeping the hot release small enough to inline.
+  readonly #cacheCount = new Int32Array(CLASS_COUNT + 1)
 
   // Per arena id.
   arenaObjects: Array<Arena | null> = []
@@ -144,18 +152,19 @@ export class Allocator {
       this.#freeRanges.push([])
     })
     this.#freeRanges.push([])
+    this.#cacheCount[HUGE] = CACHE_SLOTS
   }
 
   // ---- hot path ---------------------------------------------------------
 
   /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
   leaseClassed(size: number): number {
-    const c = CLASS_BY_UNITS[(size + 15) >> UNIT_SHIFT]!
+    const c = classByUnits[(size + 15) >> UNIT_SHIFT_BITS]!
     const cached = this.#cacheCount[c]!
     if (cached === 0) return this.#leaseUncached(c, size)
-    const at = c * CACHE_SLOTS + cached - 1
+    const at = 2 * (c * CACHE_SLOTS + cached - 1)
     this.#cacheCount[c] = cached - 1
-    return this.#issue(this.#cache[at]!, this.#cacheArena[at]!, this.#classUnits[c]!, size)
+    return this.#issue(this.#cache[at]!, this.#cache[at + 1]!, this.#classUnits[c]!, size)
   }
 
   #issue(i: number, a: number, units: number, length: number): number {
@@ -173,10 +182,11 @@ export class Allocator {
 
   /** The slot index behind a live handle, or -1. */
   liveSlot(handle: number): number {
-    if (typeof handle !== 'number') return -1 // >>> would call valueOf() or throw on a bigint
+    // typeof first: >>> would call valueOf() on an object and throw on a bigint.
+    if (typeof handle !== 'number' || handle >>> 0 !== handle) return -1
     const i = handle >>> 8
     const slots = this.slots
-    if (handle !== i * 256 + (handle & 255) || !(slots[2 * i]! > 0) || slots[2 * i + 1]! >>> GEN_SHIFT !== (handle & 255)) return -1
+    if (!(slots[2 * i]! > 0) || slots[2 * i + 1]! >>> GEN_SHIFT !== (handle & 255)) return -1
     return i
   }
 
@@ -193,19 +203,15 @@ export class Allocator {
     slots[2 * i + 1] = (word + (1 << GEN_SHIFT)) & ~LENGTH_MASK
     const c = (word >>> CLASS_SHIFT) & CLASS_MASK
     const a = this.slabs[this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE + ARENA]!
-    if (c !== HUGE) {
-      this.#counters[0] -= this.#classUnits[c]!
-      const cached = this.#cacheCount[c]!
-      if (cached !== CACHE_SLOTS) {
-        const at = c * CACHE_SLOTS + cached
-        this.#cache[at] = i
-        this.#cacheArena[at] = a
-        this.#cacheCount[c] = cached + 1
-      } else {
-        this.#spill(c, i, a)
-      }
+    this.#counters[0] -= this.#classUnits[c]!
+    const cached = this.#cacheCount[c]!
+    if (cached !== CACHE_SLOTS) {
+      const at = 2 * (c * CACHE_SLOTS + cached)
+      this.#cache[at] = i
+      this.#cache[at + 1] = a
+      this.#cacheCount[c] = cached + 1
     } else {
-      this.#freeHuge(this.granuleSlab[i >> GRANULE_SHIFT]!)
+      this.#overflow(c, i, a)
     }
     if (--this.arenaLeases[a]! === 0) this.#arenaIdle()
     return true
@@ -235,7 +241,13 @@ export class Allocator {
     return this.#issue(granule << GRANULE_SHIFT, this.#placedArena, pages << (PAGE_SHIFT - UNIT_SHIFT), 0)
   }
 
-  #freeHuge(s: number): void {
+  /** A full cache, or a huge lease (whose count is always "full"). */
+  #overflow(c: number, i: number, a: number): void {
+    if (c !== HUGE) {
+      this.#spill(c, i, a)
+      return
+    }
+    const s = this.granuleSlab[i >> GRANULE_SHIFT]!
     this.#counters[0] -= this.slabs[s * SLAB_STRIDE + PAGES]! << (PAGE_SHIFT - UNIT_SHIFT)
     this.#retireSlab(s)
   }
@@ -249,13 +261,13 @@ export class Allocator {
     const a = this.slabs[s * SLAB_STRIDE + ARENA]!
     const first = this.#takeSlot(s, c)
     // Fill half the cache so the next misses are a while away; leave room for releases.
-    const base = c * CACHE_SLOTS
-    let n = 0
-    while (n < CACHE_SLOTS / 2 && this.slabs[s * SLAB_STRIDE + FREE]! > 0) {
-      this.#cache[base + n] = this.#takeSlot(s, c)
-      this.#cacheArena[base + n++] = a
+    // Taken lowest first and pushed in reverse, so lowest addresses leave first.
+    const n = Math.min(CACHE_SLOTS / 2, this.slabs[s * SLAB_STRIDE + FREE]!)
+    for (let k = n - 1; k >= 0; k--) {
+      const at = 2 * (c * CACHE_SLOTS + k)
+      this.#cache[at] = this.#takeSlot(s, c)
+      this.#cache[at + 1] = a
     }
-    this.#cache.subarray(base, base + n).reverse() // lowest addresses leave first
     this.#cacheCount[c] = n
     return this.#issue(first, a, this.#classUnits[c]!, size)
   }
@@ -273,27 +285,39 @@ export class Allocator {
     return s
   }
 
+  /** Precondition: slab s has a free slot. */
   #takeSlot(s: number, c: number): number {
     const record = s * SLAB_STRIDE
     const slabs = this.slabs
-    const bits = this.#bitmaps[s]!
-    let w = slabs[record + HINT]!
-    while (bits[w] === 0) w++
-    const word = bits[w]!
-    bits[w] = word & (word - 1)
-    slabs[record + HINT] = w
-    slabs[record + FREE]--
-    this.#classFree[c]--
-    return slabs[record + BASE]! + (w << 5) + (31 - Math.clz32(word & -word))
+    const bits = this.#freeBits
+    const first = slabs[record + BASE]!
+    const end = first + this.#classSlots[c]!
+    // Words at either end of the range are shared with neighbouring slabs.
+    const lowMask = -1 << (first & 31)
+    const highMask = (end & 31) === 0 ? -1 : (1 << (end & 31)) - 1
+    const firstWord = first >> 5
+    const lastWord = (end - 1) >> 5
+    for (let w = slabs[record + HINT]!; ; w++) {
+      let word = bits[w]!
+      if (w === firstWord) word &= lowMask
+      if (w === lastWord) word &= highMask
+      if (word === 0) continue
+      const bit = 31 - Math.clz32(word & -word)
+      bits[w] = bits[w]! & ~(1 << bit)
+      slabs[record + HINT] = w
+      slabs[record + FREE]--
+      this.#classFree[c]--
+      return (w << 5) + bit
+    }
   }
 
   /** Cache full: half of it, and the newcomer, go back to their slabs' bitmaps. */
   #spill(c: number, i: number, a: number): void {
     const base = c * CACHE_SLOTS
     const keep = CACHE_SLOTS / 2
-    for (let k = keep; k < CACHE_SLOTS; k++) this.#returnSlot(this.#cache[base + k]!, c)
-    this.#cache[base + keep] = i
-    this.#cacheArena[base + keep] = a
+    for (let k = keep; k < CACHE_SLOTS; k++) this.#returnSlot(this.#cache[2 * (base + k)]!, c)
+    this.#cache[2 * (base + keep)] = i
+    this.#cache[2 * (base + keep) + 1] = a
     this.#cacheCount[c] = keep + 1
   }
 
@@ -301,9 +325,8 @@ export class Allocator {
     const s = this.granuleSlab[i >> GRANULE_SHIFT]!
     const record = s * SLAB_STRIDE
     const slabs = this.slabs
-    const bit = i - slabs[record + BASE]!
-    const w = bit >> 5
-    this.#bitmaps[s]![w]! |= 1 << (bit & 31)
+    const w = i >> 5
+    this.#freeBits[w]! |= 1 << (i & 31)
     if (w < slabs[record + HINT]!) slabs[record + HINT] = w
     const free = ++slabs[record + FREE]!
     this.#classFree[c]++
@@ -331,9 +354,8 @@ export class Allocator {
     for (let i = first; i < first + slots; i++) {
       this.slots[2 * i + 1] = (this.slots[2 * i + 1]! & ~(CLASS_MASK << CLASS_SHIFT)) | (c << CLASS_SHIFT)
     }
-    const bits = new Uint32Array(Math.ceil(slots / 32))
-    for (let k = 0; k < slots; k++) bits[k >> 5]! |= 1 << (k & 31)
-    this.#bitmaps[s] = bits
+    this.#markFree(first, slots, true)
+    this.slabs[s * SLAB_STRIDE + HINT] = first >> 5
     this.slabs[s * SLAB_STRIDE + FREE] = slots
     this.#classFree[c] += slots
     return s
@@ -369,7 +391,7 @@ export class Allocator {
       }
       if (this.#classCurrent[c] === s) this.#classCurrent[c] = NONE
       this.#classFree[c] -= slabs[record + FREE]!
-      this.#bitmaps[s] = null
+      this.#markFree(slabs[record + BASE]!, this.#classSlots[c]!, false)
       this.granuleSlab.fill(NONE, granule, granule + this.#classGranules[c]!)
     } else {
       this.granuleSlab[granule] = NONE
@@ -381,6 +403,14 @@ export class Allocator {
     this.#classSlabs[c]--
     slabs[record + CLASS] = NONE
     this.#freeSlabIds.push(s)
+  }
+
+  #markFree(first: number, count: number, free: boolean): void {
+    const bits = this.#freeBits
+    for (let i = first; i < first + count; i++) {
+      if (free) bits[i >> 5]! |= 1 << (i & 31)
+      else bits[i >> 5]! &= ~(1 << (i & 31))
+    }
   }
 
   #growSlabIds(): number {
@@ -395,7 +425,12 @@ export class Allocator {
     const end = (granule + n) << GRANULE_SHIFT
     if (end > MAX_SLOTS) return -1
     this.#nextGranule = granule + n
-    if (end * 2 > this.slots.length) this.slots = growInt32(this.slots, end * 2, 0)
+    if (end * 2 > this.slots.length) {
+      this.slots = growInt32(this.slots, end * 2, 0)
+      const bits = new Uint32Array(Math.ceil(this.slots.length / 64))
+      bits.set(this.#freeBits)
+      this.#freeBits = bits
+    }
     if (granule + n > this.granuleSlab.length) this.granuleSlab = growInt32(this.granuleSlab, granule + n, NONE)
     return granule
   }
@@ -462,7 +497,7 @@ export class Allocator {
       const base = c * CACHE_SLOTS
       const cached = this.#cacheCount[c]!
       this.#cacheCount[c] = 0
-      for (let k = 0; k < cached; k++) this.#returnSlot(this.#cache[base + k]!, c)
+      for (let k = 0; k < cached; k++) this.#returnSlot(this.#cache[2 * (base + k)]!, c)
     }
     const empty: number[] = []
     this.arenaObjects.forEach((arena, a) => { if (arena && arena.refs === 0) empty.push(a) })
@@ -531,6 +566,14 @@ export class Allocator {
       }
     }
     return { leases, requestedBytes }
+  }
+
+  /** Bytes of the allocator's own arrays: slot words, bitmap, slab records, page maps, caches. */
+  bookkeepingBytes(): number {
+    let bytes = this.slots.byteLength + this.#freeBits.byteLength + this.granuleSlab.byteLength +
+      this.slabs.byteLength + this.#cache.byteLength + this.arenaLeases.byteLength
+    for (const record of this.arenaRecords) if (record) bytes += record.pages.bookkeepingBytes
+    return bytes
   }
 
   classStats(): ClassStats[] {

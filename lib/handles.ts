@@ -4,6 +4,8 @@
 import type { Allocator } from './allocator.js'
 import type { Arena } from './arena.js'
 import { MAX_CLASS_SIZE } from './size-classes.js'
+
+const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds
 import { PoolError, invalidArgType, outOfRange } from './errors.js'
 import { rioBufAt, rioBufTarget, writeRioBuf } from './rio-buf.js'
 
@@ -40,7 +42,7 @@ export class Handles {
 
   /** A handle for `size` bytes, or -1 when there is no room within maxBytes. */
   tryLease(size: number): number {
-    if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASS_SIZE && !this.#closed) {
+    if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && !this.#closed) {
       return this.#allocator.leaseClassed(size)
     }
     return this.#leaseOther(size)
@@ -62,15 +64,18 @@ export class Handles {
 
   /** Drops n references; true when this call freed the lease. */
   release(h: number, n = 1): boolean {
-    const i = this.#live(h)
-    if (n !== 1) {
-      refCountArg(n)
-      const refs = this.#allocator.slots[2 * i]!
-      if (n > refs) throw new PoolError('RIOPOOL_RELEASED', `Cannot release ${n} references: the lease holds ${refs}`)
-    }
+    const i = this.#allocator.liveSlot(h)
+    if (i < 0) throw notLive(h)
+    if (n !== 1) this.#checkRelease(i, n)
     const freed = this.#allocator.releaseSlot(i, n)
     if (this.#attention !== 0 && freed) this.#host.freed()
     return freed
+  }
+
+  #checkRelease(i: number, n: number): void {
+    refCountArg(n)
+    const refs = this.#allocator.slots[2 * i]!
+    if (n > refs) throw new PoolError('RIOPOOL_RELEASED', `Cannot release ${n} references: the lease holds ${refs}`)
   }
 
   /** References held, or 0 when the handle is no longer live. Never throws. */
@@ -119,9 +124,8 @@ export class Handles {
 
   #live(h: number): number {
     const i = this.#allocator.liveSlot(h)
-    if (i >= 0) return i
-    if (typeof h !== 'number') throw invalidArgType('handle', 'of type number', h)
-    throw new PoolError('RIOPOOL_RELEASED', `Handle ${h} is not a live lease (released, or never issued by this pool)`)
+    if (i < 0) throw notLive(h)
+    return i
   }
 
   /** @internal */
@@ -133,6 +137,11 @@ export class Handles {
   static setAttention(handles: Handles, on: boolean): void {
     handles.#attention = on ? 1 : 0
   }
+}
+
+function notLive(h: unknown): Error {
+  if (typeof h !== 'number') return invalidArgType('handle', 'of type number', h)
+  return new PoolError('RIOPOOL_RELEASED', `Handle ${h} is not a live lease (released, or never issued by this pool)`)
 }
 
 export function checkLeaseSize(size: unknown, max: number): asserts size is number {

@@ -48,6 +48,10 @@ export class PageMap {
     this.#mark(first, n, true)
   }
 
+  get bookkeepingBytes(): number {
+    return this.#free.byteLength
+  }
+
   isFree(page: number): boolean {
     return ((this.#free[page >>> 5]! >>> (page & 31)) & 1) === 1
   }

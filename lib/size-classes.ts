@@ -19,7 +19,7 @@ export const PAGE_SHIFT = 12
 
 export const MIN_CLASS_SIZE = 64
 export const MAX_CLASS_SIZE = 65536
-const SLAB_TARGET_BYTES = 16384
+const SLAB_TARGET_BYTES = 32768
 const MAX_SLAB_SLOTS = 512
 
 /** Byte counters count 16-byte units: every class and page is a multiple of 16. */
