@@ -15,6 +15,9 @@ struct RioState {
   OsError load_error;
   RioProvider provider{};
   int envs = 0;
+  // Registrations not yet deregistered: the table (and WSAStartup) must
+  // outlive them, even past the last environment's cleanup at exit.
+  long live = 0;
 };
 
 RioState& state() {
@@ -52,12 +55,33 @@ OsError rio_register(void* data, size_t length, RioBufferId* id) {
     return OsError::from_windows(number != 0 ? number : kWsaEinval, "RIORegisterBuffer");
   }
   *id = got;
+  RioState& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.live++;
   return {};
 }
 
+namespace {
+
+// Precondition: s.mu held.
+void unload_if_unused(RioState& s) {
+  if (s.envs > 0 || s.live > 0 || !s.attempted) return;
+  if (!s.load_error.failed() && s.provider.unload) s.provider.unload();
+  s.attempted = false;  // a later environment loads afresh
+  s.load_error = OsError{};
+  s.provider = RioProvider{};
+}
+
+}  // namespace
+
 void rio_deregister(RioBufferId id) {
   RioProvider provider;
-  if (!loaded_provider(&provider).failed()) provider.deregister_buffer(id);
+  if (loaded_provider(&provider).failed()) return;
+  provider.deregister_buffer(id);
+  RioState& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.live--;
+  unload_if_unused(s);
 }
 
 void rio_env_attach() {
@@ -69,11 +93,8 @@ void rio_env_attach() {
 void rio_env_detach() {
   RioState& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
-  if (--s.envs > 0 || !s.attempted) return;
-  if (!s.load_error.failed() && s.provider.unload) s.provider.unload();
-  s.attempted = false;  // a later environment loads afresh
-  s.load_error = OsError{};
-  s.provider = RioProvider{};
+  s.envs--;
+  unload_if_unused(s);
 }
 
 }  // namespace rbp

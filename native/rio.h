@@ -41,7 +41,9 @@ OsError rio_register(void* data, size_t length, RioBufferId* id);
 void rio_deregister(RioBufferId id);
 
 // One attach per Node environment using the addon; the table is unloaded
-// (and WSAStartup balanced) when the last one detaches.
+// (and WSAStartup balanced) once the last one has detached and the last
+// registration is gone, whichever comes later (arenas may be finalized after
+// their environment's cleanup hooks at exit).
 void rio_env_attach();
 void rio_env_detach();
 
