@@ -13,10 +13,10 @@ import {
 import { PoolError, invalidArgType, outOfRange } from './errors.js'
 import { Handles, checkLeaseSize } from './handles.js'
 import { Lease } from './lease.js'
-import { UNIT_SHIFT } from './size-classes.js'
+import { MAX_CLASS_SIZE, UNIT_SHIFT } from './size-classes.js'
 
 export interface BufferPoolOptions {
-  /** Bytes per arena, rounded as Arena rounds them. Default 4 MiB. */
+  /** Bytes per arena, rounded as Arena rounds them; at least 64 KiB. Default 4 MiB. */
   arenaSize?: number
   /** Growth budget: arena bytes across all arenas. Default 1 GiB; at most 32 GiB. */
   maxBytes?: number
@@ -79,6 +79,8 @@ export class BufferPool {
   constructor(options?: BufferPoolOptions) {
     const opts = optionsObject<BufferPoolOptions>(options)
     this.#arenaSize = arenaSize(opts.arenaSize ?? DEFAULT_ARENA_SIZE, 'options.arenaSize')
+    // Every slab (at most MAX_CLASS_SIZE bytes) must fit in one arena.
+    if (this.#arenaSize < MAX_CLASS_SIZE) throw outOfRange('options.arenaSize', `>= ${MAX_CLASS_SIZE} (the largest slab)`, opts.arenaSize)
     this.#maxBytes = wholeNumber(opts.maxBytes, 'options.maxBytes', this.#arenaSize, MAX_MAX_BYTES, Math.max(DEFAULT_MAX_BYTES, this.#arenaSize))
     this.#spareArenas = wholeNumber(opts.spareArenas, 'options.spareArenas', 0, 2 ** 31 - 1, 1)
     this.#maxWaiters = wholeNumber(opts.maxWaiters, 'options.maxWaiters', 0, Infinity, Infinity)

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { BufferPool, PoolError } from '../lib/index.js'
+import { BufferPool, PoolError, platform } from '../lib/index.js'
 import { MiB, countingRegistrar, nextTurn } from './helpers.js'
 
 test('the pool grows an arena at a time up to maxBytes, then lease() throws RIOPOOL_EXHAUSTED', t => {
@@ -89,9 +89,22 @@ test('pool options are validated', t => {
     [{ maxWaiters: -1 }, 'ERR_OUT_OF_RANGE'], [{ maxWaiters: '2' }, 'ERR_INVALID_ARG_TYPE'],
     [{ registration: 'sometimes' }, 'ERR_INVALID_ARG_VALUE'], [{ lock: 'yes' }, 'ERR_INVALID_ARG_TYPE'], [{ largePages: 1 }, 'ERR_INVALID_ARG_TYPE'],
   ]
+  // Below 64 KiB after rounding: possible only where the granularity is smaller (not Windows).
+  if (platform().allocationGranularity < 65536) bad.push([{ arenaSize: 32768 }, 'ERR_OUT_OF_RANGE'], [{ arenaSize: 65536 - 4096 }, 'ERR_OUT_OF_RANGE'])
   for (const [options, code] of bad) t.throws(() => new BufferPool(options as never), { code }, JSON.stringify(options))
   t.throws(() => new BufferPool('big' as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
   t.notThrows(() => new BufferPool({ maxWaiters: Infinity, spareArenas: 0 }))
+})
+
+test('the smallest arena (64 KiB) serves every size class', t => {
+  const pool = new BufferPool({ arenaSize: 65536, maxBytes: 65536 })
+  for (const { size } of pool.stats().classes) {
+    const lease = pool.lease(size)
+    t.is(lease.capacity, size)
+    lease.release()
+    pool.trim()
+  }
+  t.throws(() => pool.lease(65537), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
 })
 
 test('arena size is rounded as Arena rounds it', t => {
