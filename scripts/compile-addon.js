@@ -77,7 +77,10 @@ async function compileAddon({ cxx, root, sources, compileFlags, linkFlags, objDi
   fs.mkdirSync(path.dirname(output), { recursive: true })
   const compileStamp = stamp(path.join(objDir, 'compile-flags.sha256'), JSON.stringify([cxx, compileFlags]))
 
-  const objects = sources.map((source) => path.join(objDir, source.replace(/[\\/]/g, '__').replace(/\.\w+$/, '.o')))
+  // One flat directory: a/b.cc -> a__b.o, and ../ (a source outside the gyp
+  // file's directory) -> up__, so no object is hidden as a dot file.
+  const objectName = (source) => source.replace(/\.\.(?=[\\/])/g, 'up').replace(/[\\/]/g, '__').replace(/\.\w+$/, '.o')
+  const objects = sources.map((source) => path.join(objDir, objectName(source)))
   const stale = sources.map((source, i) => ({ source: path.resolve(root, source), object: objects[i] }))
     .filter(({ object }) => !upToDate(object, compileStamp.changed))
 

@@ -1,7 +1,9 @@
 'use strict'
-// Cross-compiles the addon for Windows x64 with mingw-w64: the release
-// variant (the real Winsock RIO provider) and the simulated-RIO test
-// variant, both from binding.gyp's own lists (OS=='win').
+// Cross-compiles for Windows x64 with mingw-w64, each from its binding.gyp's
+// own lists (OS=='win'): the addon's release variant (the real Winsock RIO
+// provider) and simulated-RIO test variant, and the test-only RIO loopback
+// helper of test/native (whose tests skip under Wine, which has no RIO, but
+// whose argument checks and error path still run there).
 //
 // node.exe exports the napi_* functions; an import library for them is made
 // from node-api-headers' .def files. The addon is linked statically against
@@ -11,7 +13,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { compileAddon } = require('../compile-addon.js')
 const { gypTarget } = require('../gyp-target.js')
-const { root, importLibDir, objDir, addonDirs } = require('./paths.js')
+const { root, importLibDir, objDir, addonDirs, testHelperDir } = require('./paths.js')
 
 const CXX = 'x86_64-w64-mingw32-g++-posix'  // the win32 thread model has no std::mutex
 const DLLTOOL = 'x86_64-w64-mingw32-dlltool'
@@ -35,13 +37,17 @@ function ensureImportLib() {
   return importLibDir
 }
 
-async function buildVariant(name, variables, libDir) {
-  const target = gypTarget(path.join(root, 'binding.gyp'), 'rio_buffer_pool', { OS: 'win', ...variables })
+/**
+ * Builds one target of a gyp file into <outDir>/build/Release/<target>.node.
+ * Sources are relative to the gyp file, as gyp has them.
+ */
+async function buildTarget({ name, gypFile, targetName, variables = {}, outDir, libDir }) {
+  const target = gypTarget(gypFile, targetName, { OS: 'win', ...variables })
   const compileFlags = [
-    '-O2', '-std=c++17', '-Wall', '-Wextra',  // binding.gyp asks MSVC for /std:c++17
+    '-O2', '-std=c++17', '-Wall', '-Wextra',  // the gyp files ask MSVC for /std:c++17
     // What node-gyp defines for every Windows addon that the headers look at:
     // BUILDING_NODE_EXTENSION makes napi_* dllimport.
-    '-DBUILDING_NODE_EXTENSION', '-DNODE_GYP_MODULE_NAME=rio_buffer_pool',
+    '-DBUILDING_NODE_EXTENSION', `-DNODE_GYP_MODULE_NAME=${targetName}`,
     ...target.defines.map((d) => `-D${d}`),
     ...[require('node-api-headers').include_dir, ...target.include_dirs].map((d) => `-I${d}`),
   ]
@@ -49,20 +55,24 @@ async function buildVariant(name, variables, libDir) {
     '-shared', '-static', '-static-libgcc', '-static-libstdc++', '-s',
     `-L${libDir}`, '-lnode', ...target.libraries,
   ]
-  const output = path.join(addonDirs[name], 'build', 'Release', 'rio_buffer_pool.node')
+  const output = path.join(outDir, 'build', 'Release', `${targetName}.node`)
   const result = await compileAddon({
-    cxx: CXX, root, sources: target.sources, compileFlags, linkFlags, objDir: path.join(objDir, name), output,
+    cxx: CXX, root: path.dirname(gypFile), sources: target.sources, compileFlags, linkFlags,
+    objDir: path.join(objDir, name), output,
   })
-  return { name, dir: addonDirs[name], output, ...result }
+  return { name, dir: outDir, output, ...result }
 }
 
-/** Builds both variants; resolves with [{name, dir, output, compiled, linked}]. */
+/** Builds all three; resolves with [{name, dir, output, compiled, linked}]. */
 async function buildWindowsAddons() {
   const libDir = ensureImportLib()
+  const addon = { gypFile: path.join(root, 'binding.gyp'), targetName: 'rio_buffer_pool', libDir }
+  const helper = { gypFile: path.join(root, 'test', 'native', 'binding.gyp'), targetName: 'rio_loopback', libDir }
   // One after the other: each already compiles its sources in parallel.
   return [
-    await buildVariant('release', {}, libDir),
-    await buildVariant('simulated', { simulated_rio: 1 }, libDir),
+    await buildTarget({ ...addon, name: 'release', outDir: addonDirs.release }),
+    await buildTarget({ ...addon, name: 'simulated', outDir: addonDirs.simulated, variables: { simulated_rio: 1 } }),
+    await buildTarget({ ...helper, name: 'test-helper', outDir: testHelperDir }),
   ]
 }
 

@@ -23,4 +23,7 @@ module.exports = {
     release: cache,
     simulated: path.join(cache, 'simulated'),
   },
+  // The test-only RIO loopback helper (test/native), named to
+  // test/rio-real.test.ts with RIO_BUFFER_POOL_TEST_HELPERS.
+  testHelperDir: path.join(cache, 'test-helpers'),
 }

@@ -10,12 +10,15 @@
 //
 // Wine implements no Registered I/O, so the release addon reports RIO as
 // unavailable (WSAEOPNOTSUPP); the RIO path itself runs against the simulation.
+// RIO_BUFFER_POOL_UNDER_WINE=1 tells test/windows-wine.test.ts where it runs,
+// and RIO_BUFFER_POOL_TEST_HELPERS names the cross-built test/native helper
+// for test/rio-real.test.ts (whose real-RIO tests then skip, saying why).
 const { execFileSync } = require('node:child_process')
 const path = require('node:path')
 const { ensurePrerequisites } = require('./prerequisites.js')
 const { buildWindowsAddons } = require('./build.js')
 const { ensurePrefix, runWindows, stopWine, windowsPath } = require('./wine.js')
-const { root, cache, nodeExe, addonDirs } = require('./paths.js')
+const { root, cache, nodeExe, addonDirs, testHelperDir } = require('./paths.js')
 
 const started = Date.now()
 const seconds = (since) => ((Date.now() - since) / 1000).toFixed(1)
@@ -53,6 +56,8 @@ async function main() {
       env: {
         RIO_BUFFER_POOL_PREBUILD: windowsPath(addonDirs.release),
         RIO_BUFFER_POOL_SIMULATED: windowsPath(addonDirs.simulated),
+        RIO_BUFFER_POOL_TEST_HELPERS: windowsPath(testHelperDir),
+        RIO_BUFFER_POOL_UNDER_WINE: '1',
       },
       outputFile: path.join(cache, 'ava-output.txt'),
       onOutput: (text) => { tap += text },
