@@ -40,6 +40,9 @@ function summarize(tap) {
   return { passed: count('pass'), failed: count('fail'), skipped: count('skip') ?? 0, failures }
 }
 
+// Printed last: the plain closing line CI readers understand.
+let closingLine = ''
+
 async function main() {
   await phase('prerequisites', () => ensurePrerequisites(log))
   await phase('tsc', () => execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'],
@@ -69,8 +72,9 @@ async function main() {
     log(`ava (node.exe exit code ${exitCode}) printed no summary: the run did not complete`)
     return 1
   }
-  log(`Windows (Wine): ${passed} passed, ${failed} failed, ${skipped} skipped; node.exe exit code ${exitCode}`)
+  log(`node.exe exit code ${exitCode}`)
   for (const title of failures) log(`  failed: ${title}`)
+  closingLine = `wine: ${passed} passed, ${failed} failed, ${skipped} skipped`
   return failed > 0 || exitCode !== 0 ? 1 : 0
 }
 
@@ -85,6 +89,7 @@ main().then(
   (code) => {
     stopWine()
     log(`total ${seconds(started)}s`)
+    if (closingLine) console.log(closingLine)
     process.exitCode = code
   },
   (error) => {
