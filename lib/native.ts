@@ -17,7 +17,6 @@ export interface NativeArena {
   readonly address: bigint
   readonly size: number
   readonly largePages: boolean
-  readonly external: boolean
   registerRio(): bigint
   deregisterRio(): void
   close(): void

@@ -1,5 +1,6 @@
 #include "native_arena.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -11,18 +12,29 @@ namespace rbp {
 
 namespace {
 
-// OS memory belongs to the ArrayBuffer's backing store: it is unmapped only
-// when V8 lets go of the store (detached, or collected with every view), so
-// no view can ever outlive it.
+}  // namespace
+
+// OS memory has two owners: the ArrayBuffer's backing store and the
+// NativeArena. It is unmapped when both have let go: never while a view (or
+// a transferred copy of the ArrayBuffer) can reach it, and never while the
+// arena may still be registered.
 struct MappedBlock {
+  void* base;
   size_t size;
   bool large_pages;
+  std::atomic<int> owners{2};
 };
 
-void unmap_block(napi_env /*env*/, void* data, void* hint) {
-  auto* block = static_cast<MappedBlock*>(hint);
-  memory_unmap(data, block->size, block->large_pages);  // nothing useful to do on failure
+void release_block(MappedBlock* block) {
+  if (block->owners.fetch_sub(1) != 1) return;
+  memory_unmap(block->base, block->size, block->large_pages);  // nothing useful to do on failure
   delete block;
+}
+
+namespace {
+
+void release_backing_store(napi_env /*env*/, void* /*data*/, void* hint) {
+  release_block(static_cast<MappedBlock*>(hint));
 }
 
 double max_arena_size() {
@@ -59,7 +71,6 @@ Napi::Function NativeArena::Define(Napi::Env env) {
                          InstanceAccessor<&NativeArena::GetAddress>("address"),
                          InstanceAccessor<&NativeArena::GetSize>("size"),
                          InstanceAccessor<&NativeArena::GetLargePages>("largePages"),
-                         InstanceAccessor<&NativeArena::GetExternal>("external"),
                          InstanceMethod<&NativeArena::RegisterRio>("registerRio"),
                          InstanceMethod<&NativeArena::DeregisterRio>("deregisterRio"),
                          InstanceMethod<&NativeArena::Close>("close"),
@@ -76,12 +87,12 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   OsError err = memory_map(size_, want_large_pages, &memory, &large_pages_);
   if (err.failed()) throw os_error(env, err, "cannot allocate the arena");
 
-  auto* block = new MappedBlock{size_, large_pages_};
+  auto* block = new MappedBlock{memory, size_, large_pages_};
   napi_value array_buffer;
   napi_status status =
-      napi_create_external_arraybuffer(env, memory, size_, unmap_block, block, &array_buffer);
+      napi_create_external_arraybuffer(env, memory, size_, release_backing_store, block, &array_buffer);
   if (status == napi_ok) {
-    external_ = true;
+    block_ = block;
     base_ = static_cast<char*>(memory);
   } else {
     delete block;
@@ -104,7 +115,8 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   if (lock) {
     err = memory_lock(base_, size_);
     if (err.failed()) {
-      napi_detach_arraybuffer(env, array_buffer);  // frees the memory
+      napi_detach_arraybuffer(env, array_buffer);
+      ReleaseMemory();  // no destructor runs for a constructor that throws
       closed_ = true;
       throw os_error(env, err, "cannot lock the arena's pages in memory");
     }
@@ -118,7 +130,14 @@ NativeArena::~NativeArena() {
   if (!closed_) {
     Deregister();
     Unlock();
+    ReleaseMemory();
   }
+}
+
+void NativeArena::ReleaseMemory() {
+  if (block_ == nullptr) return;
+  release_block(block_);
+  block_ = nullptr;
 }
 
 void NativeArena::RequireOpen(Napi::Env env) const {
@@ -158,10 +177,6 @@ Napi::Value NativeArena::GetLargePages(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), large_pages_);
 }
 
-Napi::Value NativeArena::GetExternal(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), external_);
-}
-
 Napi::Value NativeArena::RegisterRio(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireOpen(env);
@@ -186,9 +201,15 @@ Napi::Value NativeArena::Close(const Napi::CallbackInfo& info) {
   Deregister();
   Unlock();
   closed_ = true;
-  // Every view over the arena becomes zero-length; OS memory is unmapped
-  // once V8 drops the backing store.
-  NAPI_THROW_IF_FAILED(env, napi_detach_arraybuffer(env, array_buffer_.Value()), env.Undefined());
+  // Every view over the arena becomes zero-length. If the ArrayBuffer was
+  // still ours (not transferred away), nothing can read the memory now, so
+  // its pages go back at once; the mapping goes with the backing store.
+  napi_value array_buffer = array_buffer_.Value();
+  bool was_detached = true;
+  NAPI_THROW_IF_FAILED(env, napi_is_detached_arraybuffer(env, array_buffer, &was_detached), env.Undefined());
+  NAPI_THROW_IF_FAILED(env, napi_detach_arraybuffer(env, array_buffer), env.Undefined());
+  if (block_ != nullptr && !was_detached && !large_pages_) memory_discard(base_, size_);
+  ReleaseMemory();
   return env.Undefined();
 }
 

@@ -9,6 +9,8 @@
 
 namespace rbp {
 
+struct MappedBlock;
+
 class NativeArena : public Napi::ObjectWrap<NativeArena> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -23,7 +25,6 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   Napi::Value GetAddress(const Napi::CallbackInfo& info);
   Napi::Value GetSize(const Napi::CallbackInfo& info);
   Napi::Value GetLargePages(const Napi::CallbackInfo& info);
-  Napi::Value GetExternal(const Napi::CallbackInfo& info);
   Napi::Value RegisterRio(const Napi::CallbackInfo& info);
   Napi::Value DeregisterRio(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -31,6 +32,7 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   void RequireOpen(Napi::Env env) const;
   void Deregister();
   void Unlock();
+  void ReleaseMemory();
 
   // Strong: the ArrayBuffer, and with it the memory, outlives the
   // registration even when both become garbage in the same cycle.
@@ -38,7 +40,7 @@ class NativeArena : public Napi::ObjectWrap<NativeArena> {
   char* base_ = nullptr;  // page aligned, inside array_buffer_
   size_t size_ = 0;
   size_t byte_offset_ = 0;  // of base_ inside array_buffer_ (non-zero only for V8-owned memory)
-  bool external_ = false;   // OS memory (VirtualAlloc/mmap) rather than V8-owned
+  MappedBlock* block_ = nullptr;  // OS memory (VirtualAlloc/mmap); null when V8-owned or let go
   bool large_pages_ = false;
   bool locked_ = false;
   bool registered_ = false;

@@ -15,3 +15,23 @@ test('arenas dropped without close() give their memory back (bounded RSS under -
   t.true(figures.peakMiB - figures.beforeMiB < 256, `peak grew by ${figures.peakMiB - figures.beforeMiB} MiB`)
   t.true(figures.afterMiB - figures.beforeMiB < 64, `after grew by ${figures.afterMiB - figures.beforeMiB} MiB`)
 })
+
+const closeProbe = async () => {
+  const script = path.join(__dirname, 'fixtures', 'arena-close-memory.js')
+  const { stdout } = await run(process.execPath, ['--expose-gc', script])
+  return JSON.parse(stdout) as { before: number; afterClose: number; transfer: { lockedWhileOpen: number; lockedAfterClose: number } | null }
+}
+
+test("close() gives a touched arena's pages back at once, before any GC", async t => {
+  const figures = await closeProbe()
+  t.log(figures)
+  t.true(figures.before - figures.afterClose >= 48, `RSS ${figures.before} -> ${figures.afterClose} MiB`)
+})
+
+const canTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function' && process.platform === 'linux'
+;(canTransfer ? test : test.skip)(`an arena stays mapped until close() even when its ArrayBuffer is transferred away and collected${canTransfer ? '' : ' (skipped: needs ArrayBuffer.prototype.transfer, Node 21+, and Linux VmLck)'}`, async t => {
+  const { transfer } = await closeProbe()
+  t.log(transfer)
+  t.true(transfer!.lockedWhileOpen >= 1024, 'the locked MiB is still mapped while the arena is open')
+  t.true(transfer!.lockedAfterClose < transfer!.lockedWhileOpen)
+})
