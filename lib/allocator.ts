@@ -24,7 +24,7 @@
 // - arena.refs counts the leases inside it. An arena may be deregistered and
 //   freed only when refs is 0; that happens in trim(), never on the
 //   lease/release path, which at most schedules it.
-import { Arena, type ArenaOptions } from './arena.js'
+import { Arena, adoptArena, closeAdoptedArena, type ArenaOptions } from './arena.js'
 import { PageMap } from './page-map.js'
 import { CLASS_BY_UNITS, MAX_CLASS_SIZE, PAGE_SHIFT, PAGE_SIZE, SIZE_CLASSES, UNIT_SHIFT } from './size-classes.js'
 
@@ -138,6 +138,9 @@ export class Allocator {
   peakArenaBytes = 0
 
   #idleSignalled = false
+  // Where #place put the pages it found.
+  #placedArena = 0
+  #placedPage = 0
   readonly #options: AllocatorOptions
 
   constructor(options: AllocatorOptions) {
@@ -435,11 +438,28 @@ export class Allocator {
     return granule
   }
 
-  #placedArena = 0
-  #placedPage = 0
 
-  /** Finds n free pages (next fit over arenas, then a new arena); sets #placedArena/#placedPage. */
+  /**
+   * Finds n free pages: next fit over the arenas; failing that, after giving
+   * back what caches and wholly free slabs hold; failing that, in a new arena
+   * within maxBytes. Sets #placedArena/#placedPage.
+   */
   #place(pages: number): boolean {
+    if (this.#placeInArenas(pages)) return true
+    if (this.#reclaimable()) {
+      this.#reclaim()
+      if (this.#placeInArenas(pages)) return true
+    }
+    const { arenaSize, maxBytes } = this.#options
+    if (pages * PAGE_SIZE > arenaSize || this.arenaBytes + arenaSize > maxBytes) return false
+    const a = this.#addArena()
+    this.#placedArena = a
+    this.#placedPage = this.arenaRecords[a]!.pages.take(pages)
+    this.#nextFitArena = a
+    return true
+  }
+
+  #placeInArenas(pages: number): boolean {
     const records = this.arenaRecords
     const count = records.length
     for (let k = 0; k < count; k++) {
@@ -453,13 +473,7 @@ export class Allocator {
       this.#placedPage = page
       return true
     }
-    const { arenaSize, maxBytes } = this.#options
-    if (pages * PAGE_SIZE > arenaSize || this.arenaBytes + arenaSize > maxBytes) return false
-    const a = this.#addArena()
-    this.#placedArena = a
-    this.#placedPage = this.arenaRecords[a]!.pages.take(pages)
-    this.#nextFitArena = a
-    return true
+    return false
   }
 
   #addArena(): number {
@@ -474,10 +488,10 @@ export class Allocator {
     const a = this.#freeArenaIds.pop() ?? this.arenaRecords.length
     if (a >= this.arenaLeases.length) {
       this.arenaLeases = growInt32(this.arenaLeases, a + 1, 0)
-      this.arenaObjects.forEach((live, b) => { if (live) Arena.countLeasesIn(live, this.arenaLeases, b) })
+      this.arenaObjects.forEach((live, b) => { if (live) adoptArena(live, this.arenaLeases, b) })
     }
     this.arenaLeases[a] = 0
-    Arena.countLeasesIn(arena, this.arenaLeases, a)
+    adoptArena(arena, this.arenaLeases, a)
     this.arenaRecords[a] = record
     this.arenaObjects[a] = arena
     this.arenaBytes += arena.size
@@ -488,34 +502,61 @@ export class Allocator {
   // ---- maintenance ------------------------------------------------------
 
   /**
-   * Returns every cached slot to its slab, gives empty slabs' pages back, and
-   * frees empty arenas beyond `spareArenas` (lowest arena ids are kept).
+   * Whether #reclaim could free a page: only cached slots and wholly free
+   * current slabs hold pages that nobody leases (other free slabs retire as
+   * they empty).
    */
-  trim(spareArenas: number): void {
-    this.#idleSignalled = false
+  #reclaimable(): boolean {
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      if (this.#cacheCount[c] !== 0) return true
+      const s = this.#classCurrent[c]!
+      if (s !== NONE && this.slabs[s * SLAB_STRIDE + FREE] === this.#classSlots[c]) return true
+    }
+    return false
+  }
+
+  /** Returns every cached slot to its slab and every wholly free slab's pages to its arena. */
+  #reclaim(): void {
     for (let c = 0; c < CLASS_COUNT; c++) {
       const base = c * CACHE_SLOTS
       const cached = this.#cacheCount[c]!
       this.#cacheCount[c] = 0
       for (let k = 0; k < cached; k++) this.#returnSlot(this.#cache[2 * (base + k)]!, c)
     }
-    const empty: number[] = []
-    this.arenaObjects.forEach((arena, a) => { if (arena && arena.refs === 0) empty.push(a) })
-    // An empty arena's slabs are wholly free now, current slabs included.
     const slabs = this.slabs
     for (let s = 0; s < this.#slabIds; s++) {
-      const record = s * SLAB_STRIDE
-      if (slabs[record + CLASS] !== NONE && empty.includes(slabs[record + ARENA]!)) this.#retireSlab(s)
+      const c = slabs[s * SLAB_STRIDE + CLASS]!
+      // Current slabs are kept by #returnSlot for reuse; here they go too.
+      if (c !== NONE && c !== HUGE && slabs[s * SLAB_STRIDE + FREE] === this.#classSlots[c]) this.#retireSlab(s)
     }
+    this.#nextFitArena = 0
+  }
+
+  /**
+   * Reclaims, then deregisters and frees empty arenas beyond `spareArenas`
+   * (lowest arena ids are kept). A Registrar that fails to deregister leaves
+   * its arena whole; the others still go, and the first error is thrown.
+   */
+  trim(spareArenas: number): void {
+    this.#idleSignalled = false
+    this.#reclaim()
+    const empty: number[] = []
+    this.arenaObjects.forEach((arena, a) => { if (arena && arena.refs === 0) empty.push(a) })
+    let failure: unknown
     for (const a of empty.slice(spareArenas)) {
       const arena = this.arenaObjects[a]!
-      arena.close() // may throw (a Registrar's deregister): the arena then stays, whole
+      try {
+        closeAdoptedArena(arena)
+      } catch (error) {
+        failure ??= error
+        continue
+      }
       this.arenaRecords[a] = null
       this.arenaObjects[a] = null
       this.#freeArenaIds.push(a)
       this.arenaBytes -= arena.size
     }
-    this.#nextFitArena = 0
+    if (failure !== undefined) throw failure
   }
 
   // ---- reading a live slot (callers validated it) -------------------------

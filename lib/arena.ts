@@ -28,7 +28,7 @@ export type RegistrationOption = 'auto' | 'required' | 'off' | Registrar
 export interface ArenaOptions {
   /** 'auto' (default) registers with RIO where it exists; 'required' fails where it does not. */
   registration?: RegistrationOption
-  /** POSIX mlock / Windows VirtualLock for arenas not pinned by RIO. */
+  /** mlock / VirtualLock the pages; ignored when RIO registers the arena (it pins them itself). */
   lock?: boolean
   /** Large pages where the OS grants them; `arena.largePages` tells. */
   largePages?: boolean
@@ -105,6 +105,12 @@ const unclosed = new FinalizationRegistry<Registration>(registration => {
   }
 })
 
+// A pool adopts the arenas it creates: it counts their leases in its own
+// array and alone may close them. Assigned in Arena's static block, so only
+// this package's modules reach them (the package exports only its index).
+export let adoptArena: (arena: Arena, counts: Int32Array, slot: number) => void
+export let closeAdoptedArena: (arena: Arena) => void
+
 export class Arena {
   /** Bytes, rounded up to the allocation granularity. */
   readonly size: number
@@ -121,10 +127,22 @@ export class Arena {
   #registration: Registration
   #refs = 0
   #closed = false
-  // A pool counts its leases here in its own array, so its hot path bumps a
-  // typed array instead of calling ref()/unref().
+  #closing = false
+  // An adopting pool counts its leases here, in its own array, so its hot
+  // path bumps a typed array instead of calling ref()/unref().
   #leaseCounts: Int32Array | null = null
   #leaseSlot = 0
+
+  static {
+    adoptArena = (arena, counts, slot) => {
+      arena.#leaseCounts = counts
+      arena.#leaseSlot = slot
+    }
+    closeAdoptedArena = arena => {
+      arena.#close()
+      arena.#leaseCounts = null // its slot in the pool's array is someone else's now
+    }
+  }
 
   private constructor(registration: Registration, kind: RegistrationKind) {
     const { native, id } = registration
@@ -147,12 +165,21 @@ export class Arena {
     if (registration === 'required') requireRio()
     const useRio = registration === 'required' || (registration === 'auto' && platform().rio.available)
 
-    const native = new binding.NativeArena(bytes, lock, largePages)
+    // RIO registration pins the pages itself; locking them again would only
+    // spend working-set quota.
+    const native = new binding.NativeArena(bytes, lock && !useRio, largePages)
     try {
       if (useRio) return new Arena({ native, registrar: null, id: native.registerRio() }, 'rio')
       if (typeof registration === 'object') {
         const id: unknown = registration.register(native.address, native.size)
-        if (typeof id !== 'bigint') throw invalidReturnValue('registrar.register', 'a bigint id', id)
+        if (typeof id !== 'bigint') {
+          try {
+            registration.deregister(id as bigint) // best effort: give back what it did register
+          } catch {
+            // The error below says what went wrong first.
+          }
+          throw invalidReturnValue('registrar.register', 'a bigint id', id)
+        }
         return new Arena({ native, registrar: registration, id }, 'custom')
       }
       return new Arena({ native, registrar: null, id: null }, 'none')
@@ -167,18 +194,13 @@ export class Arena {
     return this.#refs + (this.#leaseCounts === null ? 0 : this.#leaseCounts[this.#leaseSlot]!)
   }
 
-  /** @internal For BufferPool: this arena's lease count lives at counts[slot]. */
-  static countLeasesIn(arena: Arena, counts: Int32Array, slot: number): void {
-    arena.#leaseCounts = counts
-    arena.#leaseSlot = slot
-  }
-
   get closed(): boolean {
     return this.#closed
   }
 
   ref(): this {
     if (this.#closed) throw new PoolError('RIOPOOL_CLOSED', 'The arena is closed')
+    if (this.#leaseCounts !== null) throw invalidState('This arena belongs to a BufferPool, which counts its users: retain a lease instead')
     this.#refs++
     return this
   }
@@ -195,12 +217,24 @@ export class Arena {
    * arena stays open and registered, so the call can be retried.
    */
   close(): void {
-    if (this.#closed) return
+    if (this.#leaseCounts !== null && !this.#closed) {
+      throw new PoolError('RIOPOOL_BUSY', 'This arena belongs to a BufferPool: close or trim the pool instead')
+    }
+    this.#close()
+  }
+
+  #close(): void {
+    if (this.#closed || this.#closing) return // #closing: a Registrar calling back in
     const refs = this.refs
     if (refs > 0) {
       throw new PoolError('RIOPOOL_BUSY', `The arena still has ${refs} outstanding user(s); release them before close()`)
     }
-    deregister(this.#registration)
+    this.#closing = true
+    try {
+      deregister(this.#registration)
+    } finally {
+      this.#closing = false
+    }
     unclosed.unregister(this)
     this.#closed = true
     this.#registration.native.close()

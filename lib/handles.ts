@@ -4,10 +4,10 @@
 import type { Allocator } from './allocator.js'
 import type { Arena } from './arena.js'
 import { MAX_CLASS_SIZE } from './size-classes.js'
-
-const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds
 import { PoolError, invalidArgType, outOfRange } from './errors.js'
 import { rioBufAt, rioBufTarget, writeRioBuf } from './rio-buf.js'
+
+const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds
 
 const MAX_REFS = 0x7fffffff
 
@@ -19,6 +19,11 @@ export interface HandleHost {
   /** Called after a free while the host asked for attention. */
   freed(): void
 }
+
+// For BufferPool only: assigned in Handles' static block (the package
+// exports only its index, so users cannot reach these).
+export let closeHandles: (handles: Handles) => void
+export let setHandlesAttention: (handles: Handles, on: boolean) => void
 
 export class Handles {
   readonly #allocator: Allocator
@@ -115,7 +120,7 @@ export class Handles {
   /** Writes the 16-byte RIO_BUF for this lease at `at` in `target` (a new one when omitted). */
   toRioBuf(h: number, target?: Uint8Array, at = 0): Uint8Array {
     const i = this.#live(h)
-    const out = rioBufTarget(target, at)
+    const out = rioBufTarget(target)
     const start = rioBufAt(out, at)
     const allocator = this.#allocator
     const { idLow, idHigh } = allocator.arenaRecordOf(i)
@@ -128,14 +133,9 @@ export class Handles {
     return i
   }
 
-  /** @internal */
-  static close(handles: Handles): void {
-    handles.#closed = true
-  }
-
-  /** @internal */
-  static setAttention(handles: Handles, on: boolean): void {
-    handles.#attention = on ? 1 : 0
+  static {
+    closeHandles = handles => { handles.#closed = true }
+    setHandlesAttention = (handles, on) => { handles.#attention = on ? 1 : 0 }
   }
 }
 

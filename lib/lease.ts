@@ -1,6 +1,6 @@
 // The object face of a pool: a thin view over one handle. Lease objects are
-// never recycled, so a released Lease stays released whatever becomes of its
-// slot.
+// never recycled: a Lease released through its own methods stays released
+// whatever becomes of its slot.
 import type { Arena } from './arena.js'
 import type { Handles } from './handles.js'
 import { PoolError } from './errors.js'
@@ -47,7 +47,10 @@ export class Lease {
   }
 
   get refCount(): number {
-    return this.#released ? 0 : this.#handles.refCount(this.handle)
+    if (this.#released) return 0
+    const refs = this.#handles.refCount(this.handle)
+    if (refs === 0) this.#released = true // released through pool.handles
+    return refs
   }
 
   get released(): boolean {
@@ -70,8 +73,13 @@ export class Lease {
     return this.#handles.toRioBuf(this.#liveHandle(), target, at)
   }
 
+  // Also catches a release made through pool.handles, as long as the slot has
+  // not been reused 256 times since (the handle guarantee).
   #liveHandle(): number {
-    if (this.#released) throw new PoolError('RIOPOOL_RELEASED', 'The lease has been released')
+    if (this.#released || this.#handles.refCount(this.handle) === 0) {
+      this.#released = true
+      throw new PoolError('RIOPOOL_RELEASED', 'The lease has been released')
+    }
     return this.handle
   }
 }

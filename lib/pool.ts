@@ -11,7 +11,7 @@ import {
   type RegistrationOption,
 } from './arena.js'
 import { PoolError, invalidArgType, outOfRange } from './errors.js'
-import { Handles, checkLeaseSize } from './handles.js'
+import { Handles, checkLeaseSize, closeHandles, setHandlesAttention } from './handles.js'
 import { Lease } from './lease.js'
 import { MAX_CLASS_SIZE, UNIT_SHIFT } from './size-classes.js'
 
@@ -44,7 +44,7 @@ export interface PoolStats {
 const DEFAULT_ARENA_SIZE = 4 * 1024 * 1024
 const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
 // Leased bytes are counted in int32 units of 16 bytes.
-const MAX_MAX_BYTES = 2 ** 31 * (1 << UNIT_SHIFT)
+const MAX_MAX_BYTES = (2 ** 31 - 1) * (1 << UNIT_SHIFT)
 
 interface Waiter {
   readonly size: number
@@ -78,7 +78,7 @@ export class BufferPool {
 
   constructor(options?: BufferPoolOptions) {
     const opts = optionsObject<BufferPoolOptions>(options)
-    this.#arenaSize = arenaSize(opts.arenaSize ?? DEFAULT_ARENA_SIZE, 'options.arenaSize')
+    this.#arenaSize = arenaSize(opts.arenaSize === undefined ? DEFAULT_ARENA_SIZE : opts.arenaSize, 'options.arenaSize')
     // Every slab (at most MAX_CLASS_SIZE bytes) must fit in one arena.
     if (this.#arenaSize < MAX_CLASS_SIZE) throw outOfRange('options.arenaSize', `>= ${MAX_CLASS_SIZE} (the largest slab)`, opts.arenaSize)
     this.#maxBytes = wholeNumber(opts.maxBytes, 'options.maxBytes', this.#arenaSize, MAX_MAX_BYTES, Math.max(DEFAULT_MAX_BYTES, this.#arenaSize))
@@ -144,8 +144,10 @@ export class BufferPool {
         onAbort: () => {
           const at = this.#waiters.indexOf(waiter)
           if (at >= 0) this.#waiters.splice(at, 1)
-          this.#updateAttention()
           reject(signal!.reason)
+          // The head may have been what held the others back.
+          if (at === 0) this.#freed()
+          else this.#updateAttention()
         },
       }
       signal?.addEventListener('abort', waiter.onAbort, { once: true })
@@ -172,6 +174,11 @@ export class BufferPool {
         continue
       }
       if (h < 0) break
+      if (this.#closing || this.#waiters[0] !== waiter) {
+        // A Registrar called back into the pool while the lease grew an arena.
+        this.handles.release(h)
+        break
+      }
       this.#waiters.shift()
       waiter.signal?.removeEventListener('abort', waiter.onAbort)
       waiter.resolve(new Lease(this.handles, h, waiter.size))
@@ -180,7 +187,7 @@ export class BufferPool {
   }
 
   #updateAttention(): void {
-    Handles.setAttention(this.handles, this.#closing !== undefined || this.#waiters.length !== 0)
+    setHandlesAttention(this.handles, this.#closing !== undefined || this.#waiters.length !== 0)
   }
 
   #exhausted(size: number): PoolError {
@@ -209,6 +216,7 @@ export class BufferPool {
   /** Frees every empty arena now, spares included. */
   trim(): void {
     this.#allocator.trim(0)
+    if (this.#waiters.length !== 0) this.#freed()
   }
 
   get closed(): boolean {
@@ -225,7 +233,7 @@ export class BufferPool {
     this.#closing = new Promise<void>((resolve, reject) => {
       this.#finishClose = error => (error === undefined ? resolve() : reject(error))
     })
-    Handles.close(this.handles)
+    closeHandles(this.handles)
     const closed = new PoolError('RIOPOOL_CLOSED', 'The pool was closed while waiting')
     for (const waiter of this.#waiters.splice(0)) {
       waiter.signal?.removeEventListener('abort', waiter.onAbort)

@@ -14,17 +14,15 @@ function writeU32(target: Uint8Array, at: number, value: number): void {
 }
 
 /** Validates target/at before anything is written, so a bad call changes nothing. */
-export function rioBufTarget(target: unknown, at: unknown): Uint8Array {
-  if (target === undefined) {
-    if (at !== undefined && at !== 0) throw outOfRange('at', '0 when no target is given', at)
-    return new Uint8Array(RIO_BUF_SIZE)
-  }
+export function rioBufTarget(target: unknown): Uint8Array {
+  if (target === undefined) return new Uint8Array(RIO_BUF_SIZE)
   if (!(target instanceof Uint8Array)) throw invalidArgType('target', 'an instance of Uint8Array', target)
+  if (target.length < RIO_BUF_SIZE) throw outOfRange('target.length', `>= ${RIO_BUF_SIZE} (a RIO_BUF is 16 bytes)`, target.length)
   return target
 }
 
 export function rioBufAt(target: Uint8Array, at: unknown): number {
-  if (at === undefined) at = 0
+  if (at === undefined) return 0
   if (typeof at !== 'number') throw invalidArgType('at', 'of type number', at)
   if (!Number.isInteger(at) || at < 0 || at > target.length - RIO_BUF_SIZE) {
     throw outOfRange('at', `an integer >= 0 && <= ${target.length - RIO_BUF_SIZE} (16 bytes must fit)`, at)

@@ -139,10 +139,12 @@ test('a Registrar that throws on register leaves nothing behind', t => {
   }), { is: error })
 })
 
-test('a Registrar must return a bigint id', t => {
+test('a Registrar must return a bigint id; what it returned instead is handed back to deregister', t => {
+  const given: unknown[] = []
   t.throws(() => Arena.create(granularity, {
-    registration: { register: () => 5 as unknown as bigint, deregister: () => t.fail('nothing to deregister') },
+    registration: { register: () => 5 as unknown as bigint, deregister: id => { given.push(id) } },
   }), { instanceOf: TypeError, code: 'ERR_INVALID_RETURN_VALUE' })
+  t.deepEqual(given, [5])
 })
 
 test('a Registrar whose deregister throws leaves the arena open, so close() can be retried', t => {
@@ -183,3 +185,22 @@ test('lock pins the pages, or fails with an OS error in Node shape', t => {
     t.regex(e.syscall!, /mlock|VirtualLock/)
   }
 })
+
+test('a Registrar that calls close() from deregister() is deregistered once', t => {
+  const registrar = countingRegistrarForArena()
+  let arena: Arena | undefined
+  const reentrant = { register: registrar.register, deregister: (id: bigint) => { registrar.deregister(id); arena!.close() } }
+  arena = Arena.create(granularity, { registration: reentrant })
+  arena.close()
+  t.is(registrar.deregistered, 1)
+  t.true(arena.closed)
+})
+
+function countingRegistrarForArena(): Registrar & { deregistered: number } {
+  const r = {
+    deregistered: 0,
+    register: () => 9n,
+    deregister: () => { r.deregistered++ },
+  }
+  return r
+}

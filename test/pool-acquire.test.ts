@@ -82,3 +82,17 @@ test('acquire() validates its options', async t => {
   await t.throwsAsync(pool.acquire(10, { signal: {} as never }), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
   await t.throwsAsync(pool.acquire(10, 5 as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
 })
+
+test('aborting the waiter at the head lets the ones behind it through', async t => {
+  const pool = new BufferPool({ arenaSize: MiB, maxBytes: MiB })
+  const held = Array.from({ length: 15 }, () => pool.handles.lease(65536))
+  const controller = new AbortController()
+  const head = pool.acquire(MiB, { signal: controller.signal })
+  const behind = pool.acquire(64)
+  controller.abort(new Error('no longer needed'))
+  await t.throwsAsync(head, { message: 'no longer needed' })
+  const lease = await behind
+  t.is(lease.length, 64)
+  lease.release()
+  for (const h of held) pool.handles.release(h)
+})

@@ -114,3 +114,72 @@ test('arena size is rounded as Arena rounds it', t => {
   t.true(lease.arena.size >= 100_000)
   lease.release()
 })
+
+test('arenas a pool owns refuse to be closed or ref()ed from outside', async t => {
+  const registrar = countingRegistrar()
+  const pool = new BufferPool({ arenaSize: MiB, registration: registrar })
+  const lease = pool.lease(100)
+  const arena = lease.arena
+  lease.release()
+  await nextTurn() // the arena is now an idle spare
+  t.throws(() => arena.close(), { instanceOf: PoolError, code: 'RIOPOOL_BUSY' })
+  t.throws(() => arena.ref(), { code: 'ERR_INVALID_STATE' })
+  t.false(arena.closed)
+  const again = pool.lease(100)
+  t.is(again.arena, arena)
+  t.is(again.buffer.length, 100)
+  again.release()
+  await pool.close()
+  t.true(arena.closed)
+  t.is(arena.refs, 0)
+  t.is(registrar.live.size, 0)
+})
+
+test('freed slabs and cached slots are reclaimed before the pool reports exhaustion', t => {
+  const pool = new BufferPool({ arenaSize: 65536, maxBytes: 65536 })
+  const small = Array.from({ length: 1024 }, () => pool.handles.lease(64))
+  for (const h of small.slice(1)) pool.handles.release(h)
+  // The 64-byte slabs (32 KiB each) filled the arena; one lease still pins the
+  // first, the second is wholly free but was the class's current slab.
+  const big = pool.handles.lease(30000)
+  t.is(pool.handles.capacity(big), 32768)
+  pool.handles.release(big)
+  pool.handles.release(small[0]!)
+})
+
+test('a closed arena does not report the lease count of the arena that took its place', async t => {
+  const pool = new BufferPool({ arenaSize: MiB, spareArenas: 0 })
+  const first = pool.lease(100)
+  const old = first.arena
+  first.release()
+  await nextTurn()
+  t.true(old.closed)
+  const next = pool.lease(100)
+  t.not(next.arena, old)
+  t.is(old.refs, 0)
+  t.is(next.arena.refs, 1)
+  next.release()
+})
+
+test('trim() frees the other empty arenas when one Registrar deregister fails, then reports it', t => {
+  let failOnce = true
+  const registrar = countingRegistrar()
+  const flaky = {
+    register: registrar.register,
+    deregister(id: bigint) {
+      if (failOnce) {
+        failOnce = false
+        throw new Error('busy ring')
+      }
+      registrar.deregister(id)
+    },
+  }
+  const pool = new BufferPool({ arenaSize: 65536, spareArenas: 0, registration: flaky })
+  const leases = Array.from({ length: 3 }, () => pool.lease(65536))
+  for (const lease of leases) lease.release()
+  t.throws(() => pool.trim(), { message: 'busy ring' })
+  t.is(pool.stats().arenas, 1)
+  pool.trim()
+  t.is(pool.stats().arenas, 0)
+  t.is(registrar.live.size, 0)
+})

@@ -107,3 +107,16 @@ test('a view taken before release still points at the slot (documented), a view 
   t.is(early.length, 10)
   t.throws(() => lease.buffer, released)
 })
+
+test('a Lease notices a release made through pool.handles', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const lease = pool.lease(100)
+  void lease.buffer
+  pool.handles.release(lease.handle)
+  const other = pool.lease(100)
+  t.throws(() => lease.buffer, released)
+  t.throws(() => lease.release(), released)
+  t.true(lease.released)
+  t.false(other.released)
+  other.release()
+})
