@@ -57,14 +57,18 @@ export class Lease {
     return this.refCount === 0
   }
 
+  // retain/release need only this object's own flag: the handle face
+  // validates the handle itself, catching a release made through it.
   retain(n = 1): this {
-    this.#handles.retain(this.#liveHandle(), n)
+    if (this.#released) throw released()
+    this.#handles.retain(this.handle, n)
     return this
   }
 
   /** Drops n references; true when this call freed the lease. */
   release(n = 1): boolean {
-    const freed = this.#handles.release(this.#liveHandle(), n)
+    if (this.#released) throw released()
+    const freed = this.#handles.release(this.handle, n)
     if (freed) this.#released = true
     return freed
   }
@@ -78,8 +82,12 @@ export class Lease {
   #liveHandle(): number {
     if (this.#released || this.#handles.refCount(this.handle) === 0) {
       this.#released = true
-      throw new PoolError('RIOPOOL_RELEASED', 'The lease has been released')
+      throw released()
     }
     return this.handle
   }
+}
+
+function released(): PoolError {
+  return new PoolError('RIOPOOL_RELEASED', 'The lease has been released')
 }
