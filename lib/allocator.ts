@@ -24,9 +24,9 @@
 // - arena.refs counts the leases inside it. An arena may be deregistered and
 //   freed only when refs is 0; that happens in trim(), never on the
 //   lease/release path, which at most schedules it.
-import { Arena, adoptArena, closeAdoptedArena, type ArenaOptions } from './arena.js'
-import { PageMap } from './page-map.js'
-import { CLASS_BY_UNITS, MAX_CLASS_SIZE, PAGE_SHIFT, PAGE_SIZE, SIZE_CLASSES, UNIT_SHIFT } from './size-classes.js'
+import type { ArenaOptions } from './arena.js'
+import { ArenaSet, type ArenaRecord } from './arena-set.js'
+import { CLASS_BY_UNITS, PAGE_SHIFT, PAGE_SIZE, SIZE_CLASSES, UNIT_SHIFT } from './size-classes.js'
 
 const CLASS_COUNT = SIZE_CLASSES.length
 /** Class id of page runs above the largest class. */
@@ -41,7 +41,6 @@ const NONE = -1
 // Module-local copies: V8 folds these, not another module's exports.
 const classByUnits = CLASS_BY_UNITS
 const UNIT_SHIFT_BITS = UNIT_SHIFT
-const RIO_INVALID_BUFFERID = 0xffffffffn
 
 // Slab record fields.
 const SLAB_STRIDE = 8
@@ -63,14 +62,6 @@ export interface AllocatorOptions {
   arenaOptions: ArenaOptions
   /** Called (at most once until the next trim) when an arena's last lease goes. */
   onArenaIdle: () => void
-}
-
-interface ArenaRecord {
-  readonly arena: Arena
-  readonly pages: PageMap
-  /** RIO_BUF's BufferId, split for writing: the sentinel 0xFFFFFFFF when unregistered. */
-  readonly idLow: number
-  readonly idHigh: number
 }
 
 export interface ClassStats {
@@ -124,27 +115,17 @@ export class Allocator {
   // (out-of-line) overflow path, keeping the hot release small enough to inline.
   readonly #cacheCount = new Int32Array(CLASS_COUNT + 1)
 
-  // Per arena id.
-  arenaObjects: Array<Arena | null> = []
-  /** Leases live in each arena: what arena.refs reports for this pool. */
-  arenaLeases = new Int32Array(0)
-  arenaRecords: Array<ArenaRecord | null> = []
-  readonly #freeArenaIds: number[] = []
-  #nextFitArena = 0
+  readonly #arenas: ArenaSet
 
   // [leased units, peak leased units], units of 16 bytes: int32 arithmetic on the hot path.
   readonly #counters = new Int32Array(2)
-  arenaBytes = 0
-  peakArenaBytes = 0
 
   #idleSignalled = false
-  // Where #place put the pages it found.
-  #placedArena = 0
-  #placedPage = 0
   readonly #options: AllocatorOptions
 
   constructor(options: AllocatorOptions) {
     this.#options = options
+    this.#arenas = new ArenaSet(options.arenaSize, options.maxBytes, options.arenaOptions)
     SIZE_CLASSES.forEach((sizeClass, c) => {
       this.classSize[c] = sizeClass.size
       this.#classUnits[c] = sizeClass.size >> UNIT_SHIFT
@@ -179,7 +160,7 @@ export class Allocator {
     const leased = counters[0]! + units
     counters[0] = leased
     if (leased > counters[1]!) counters[1] = leased
-    this.arenaLeases[a]!++
+    this.#arenas.leases[a]!++
     return i * 256 + (word >>> GEN_SHIFT)
   }
 
@@ -216,7 +197,7 @@ export class Allocator {
     } else {
       this.#overflow(c, i, a)
     }
-    if (--this.arenaLeases[a]! === 0) this.#arenaIdle()
+    if (--this.#arenas.leases[a]! === 0) this.#arenaIdle()
     return true
   }
 
@@ -234,14 +215,14 @@ export class Allocator {
     if (!this.#place(pages)) return -1
     const granule = this.#freeRanges[HUGE]!.pop() ?? this.#bumpGranules(1)
     if (granule < 0) {
-      this.arenaRecords[this.#placedArena]!.pages.give(this.#placedPage, pages)
+      this.#arenas.give(this.#arenas.placedArena, this.#arenas.placedPage, pages)
       return -1
     }
     const s = this.#newSlabRecord(HUGE, granule, pages)
     const i = granule << GRANULE_SHIFT
     this.slots[2 * i + 1] = (this.slots[2 * i + 1]! & ~(CLASS_MASK << CLASS_SHIFT)) | (HUGE << CLASS_SHIFT)
     this.hugeLength[s] = size
-    return this.#issue(granule << GRANULE_SHIFT, this.#placedArena, pages << (PAGE_SHIFT - UNIT_SHIFT), 0)
+    return this.#issue(granule << GRANULE_SHIFT, this.#arenas.placedArena, pages << (PAGE_SHIFT - UNIT_SHIFT), 0)
   }
 
   /** A full cache, or a huge lease (whose count is always "full"). */
@@ -347,7 +328,7 @@ export class Allocator {
     if (!this.#place(pages)) return -1
     const granule = this.#freeRanges[c]!.pop() ?? this.#bumpGranules(this.#classGranules[c]!)
     if (granule < 0) {
-      this.arenaRecords[this.#placedArena]!.pages.give(this.#placedPage, pages)
+      this.#arenas.give(this.#arenas.placedArena, this.#arenas.placedPage, pages)
       return -1
     }
     const s = this.#newSlabRecord(c, granule, pages)
@@ -370,8 +351,8 @@ export class Allocator {
     const slabs = this.slabs
     slabs[record + BASE] = granule << GRANULE_SHIFT
     slabs[record + CLASS] = c
-    slabs[record + ARENA] = this.#placedArena
-    slabs[record + PAGE] = this.#placedPage
+    slabs[record + ARENA] = this.#arenas.placedArena
+    slabs[record + PAGE] = this.#arenas.placedPage
     slabs[record + PAGES] = pages
     slabs[record + FREE] = 0
     slabs[record + HINT] = 0
@@ -399,9 +380,7 @@ export class Allocator {
     } else {
       this.granuleSlab[granule] = NONE
     }
-    const a = slabs[record + ARENA]!
-    this.arenaRecords[a]!.pages.give(slabs[record + PAGE]!, slabs[record + PAGES]!)
-    if (a < this.#nextFitArena) this.#nextFitArena = a
+    this.#arenas.give(slabs[record + ARENA]!, slabs[record + PAGE]!, slabs[record + PAGES]!)
     this.#freeRanges[c]!.push(granule)
     this.#classSlabs[c]--
     slabs[record + CLASS] = NONE
@@ -440,63 +419,18 @@ export class Allocator {
 
 
   /**
-   * Finds n free pages: next fit over the arenas; failing that, after giving
-   * back what caches and wholly free slabs hold; failing that, in a new arena
-   * within maxBytes. Sets #placedArena/#placedPage.
+   * Finds n free pages in the arenas; failing that, after giving back what
+   * caches and wholly free slabs hold; failing that, in a new arena within
+   * maxBytes. The place found is in #arenas.placedArena/placedPage.
    */
   #place(pages: number): boolean {
-    if (this.#placeInArenas(pages)) return true
+    const arenas = this.#arenas
+    if (arenas.placeInExisting(pages)) return true
     if (this.#reclaimable()) {
       this.#reclaim()
-      if (this.#placeInArenas(pages)) return true
+      if (arenas.placeInExisting(pages)) return true
     }
-    const { arenaSize, maxBytes } = this.#options
-    if (pages * PAGE_SIZE > arenaSize || this.arenaBytes + arenaSize > maxBytes) return false
-    const a = this.#addArena()
-    this.#placedArena = a
-    this.#placedPage = this.arenaRecords[a]!.pages.take(pages)
-    this.#nextFitArena = a
-    return true
-  }
-
-  #placeInArenas(pages: number): boolean {
-    const records = this.arenaRecords
-    const count = records.length
-    for (let k = 0; k < count; k++) {
-      const a = (this.#nextFitArena + k) % count
-      const record = records[a]
-      if (!record || record.pages.freePages < pages) continue
-      const page = record.pages.take(pages)
-      if (page < 0) continue
-      this.#nextFitArena = a
-      this.#placedArena = a
-      this.#placedPage = page
-      return true
-    }
-    return false
-  }
-
-  #addArena(): number {
-    const arena = Arena.create(this.#options.arenaSize, this.#options.arenaOptions)
-    const id = arena.bufferId ?? RIO_INVALID_BUFFERID
-    const record: ArenaRecord = {
-      arena,
-      pages: new PageMap(arena.size >> PAGE_SHIFT),
-      idLow: Number(id & 0xffffffffn),
-      idHigh: Number((id >> 32n) & 0xffffffffn),
-    }
-    const a = this.#freeArenaIds.pop() ?? this.arenaRecords.length
-    if (a >= this.arenaLeases.length) {
-      this.arenaLeases = growInt32(this.arenaLeases, a + 1, 0)
-      this.arenaObjects.forEach((live, b) => { if (live) adoptArena(live, this.arenaLeases, b) })
-    }
-    this.arenaLeases[a] = 0
-    adoptArena(arena, this.arenaLeases, a)
-    this.arenaRecords[a] = record
-    this.arenaObjects[a] = arena
-    this.arenaBytes += arena.size
-    if (this.arenaBytes > this.peakArenaBytes) this.peakArenaBytes = this.arenaBytes
-    return a
+    return arenas.placeInNew(pages)
   }
 
   // ---- maintenance ------------------------------------------------------
@@ -529,7 +463,6 @@ export class Allocator {
       // Current slabs are kept by #returnSlot for reuse; here they go too.
       if (c !== NONE && c !== HUGE && slabs[s * SLAB_STRIDE + FREE] === this.#classSlots[c]) this.#retireSlab(s)
     }
-    this.#nextFitArena = 0
   }
 
   /**
@@ -540,21 +473,13 @@ export class Allocator {
   trim(spareArenas: number): void {
     this.#idleSignalled = false
     this.#reclaim()
-    const empty: number[] = []
-    this.arenaObjects.forEach((arena, a) => { if (arena && arena.refs === 0) empty.push(a) })
     let failure: unknown
-    for (const a of empty.slice(spareArenas)) {
-      const arena = this.arenaObjects[a]!
+    for (const a of this.#arenas.idle().slice(spareArenas)) {
       try {
-        closeAdoptedArena(arena)
+        this.#arenas.close(a)
       } catch (error) {
         failure ??= error
-        continue
       }
-      this.arenaRecords[a] = null
-      this.arenaObjects[a] = null
-      this.#freeArenaIds.push(a)
-      this.arenaBytes -= arena.size
     }
     if (failure !== undefined) throw failure
   }
@@ -562,7 +487,7 @@ export class Allocator {
   // ---- reading a live slot (callers validated it) -------------------------
 
   arenaRecordOf(i: number): ArenaRecord {
-    return this.arenaRecords[this.slabs[this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE + ARENA]!]!
+    return this.#arenas.records[this.slabs[this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE + ARENA]!]!
   }
 
   offsetOf(i: number): number {
@@ -585,6 +510,10 @@ export class Allocator {
   }
 
   // ---- figures ----------------------------------------------------------
+
+  get arenas(): ArenaSet {
+    return this.#arenas
+  }
 
   get leasedBytes(): number {
     return this.#counters[0]! * (1 << UNIT_SHIFT)
@@ -611,10 +540,8 @@ export class Allocator {
 
   /** Bytes of the allocator's own arrays: slot words, bitmap, slab records, page maps, caches. */
   bookkeepingBytes(): number {
-    let bytes = this.slots.byteLength + this.#freeBits.byteLength + this.granuleSlab.byteLength +
-      this.slabs.byteLength + this.#cache.byteLength + this.arenaLeases.byteLength
-    for (const record of this.arenaRecords) if (record) bytes += record.pages.bookkeepingBytes
-    return bytes
+    return this.slots.byteLength + this.#freeBits.byteLength + this.granuleSlab.byteLength +
+      this.slabs.byteLength + this.#cache.byteLength + this.#arenas.bookkeepingBytes
   }
 
   classStats(): ClassStats[] {

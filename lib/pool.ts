@@ -194,7 +194,7 @@ export class BufferPool {
     const a = this.#allocator
     return new PoolError('RIOPOOL_EXHAUSTED',
       `No room for a lease of ${size} bytes within maxBytes (${this.#maxBytes}): ` +
-      `${a.arenaBytes} bytes in arenas, ${a.leasedBytes} leased. Release leases, raise maxBytes, or wait with acquire()`)
+      `${a.arenas.bytes} bytes in arenas, ${a.leasedBytes} leased. Release leases, raise maxBytes, or wait with acquire()`)
   }
 
   #scheduleMaintenance(): void {
@@ -247,7 +247,7 @@ export class BufferPool {
   }
 
   #tryFinishClose(): void {
-    if (!this.#finishClose || this.#outstanding() !== 0) return
+    if (!this.#finishClose || this.#allocator.arenas.liveLeases() !== 0) return
     const finish = this.#finishClose
     this.#finishClose = undefined
     try {
@@ -258,22 +258,17 @@ export class BufferPool {
     }
   }
 
-  #outstanding(): number {
-    let refs = 0
-    for (const arena of this.#allocator.arenaObjects) if (arena) refs += arena.refs
-    return refs
-  }
 
   stats(): PoolStats {
     const a = this.#allocator
     const { leases, requestedBytes } = a.outstanding()
     return {
-      arenas: a.arenaObjects.filter(arena => arena !== null).length,
-      arenaBytes: a.arenaBytes,
+      arenas: a.arenas.count,
+      arenaBytes: a.arenas.bytes,
       leasedBytes: a.leasedBytes,
       requestedBytes,
       outstandingLeases: leases,
-      peakArenaBytes: a.peakArenaBytes,
+      peakArenaBytes: a.arenas.peakBytes,
       peakLeasedBytes: a.peakLeasedBytes,
       waiters: this.#waiters.length,
       classes: a.classStats(),

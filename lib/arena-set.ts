@@ -1,0 +1,125 @@
+// The arenas of one pool: where page runs go (next fit over the arenas, then
+// a new arena within maxBytes), how many leases each holds, and closing the
+// idle ones. Arena ids are small integers, reused after an arena closes.
+import { Arena, adoptArena, closeAdoptedArena, type ArenaOptions } from './arena.js'
+import { PageMap } from './page-map.js'
+import { PAGE_SHIFT, PAGE_SIZE } from './size-classes.js'
+
+const RIO_INVALID_BUFFERID = 0xffffffffn
+
+export interface ArenaRecord {
+  readonly arena: Arena
+  readonly pages: PageMap
+  /** RIO_BUF's BufferId, split for writing: the sentinel 0xFFFFFFFF when unregistered. */
+  readonly idLow: number
+  readonly idHigh: number
+}
+
+export class ArenaSet {
+  readonly records: Array<ArenaRecord | null> = []
+  /** Leases live in each arena, which arena.refs reports. Replaced (and re-adopted) when it grows. */
+  leases = new Int32Array(16)
+  bytes = 0
+  peakBytes = 0
+  /** Where the last successful place*() put its pages. */
+  placedArena = 0
+  placedPage = 0
+  readonly #freeIds: number[] = []
+  #nextFit = 0
+  readonly #arenaSize: number
+  readonly #maxBytes: number
+  readonly #options: ArenaOptions
+
+  constructor(arenaSize: number, maxBytes: number, options: ArenaOptions) {
+    this.#arenaSize = arenaSize
+    this.#maxBytes = maxBytes
+    this.#options = options
+  }
+
+  /** Takes n free pages from an existing arena, next fit. */
+  placeInExisting(pages: number): boolean {
+    const records = this.records
+    const count = records.length
+    for (let k = 0; k < count; k++) {
+      const a = (this.#nextFit + k) % count
+      const record = records[a]
+      if (!record || record.pages.freePages < pages) continue
+      const page = record.pages.take(pages)
+      if (page < 0) continue
+      this.#nextFit = a
+      this.placedArena = a
+      this.placedPage = page
+      return true
+    }
+    return false
+  }
+
+  /** Takes n pages from a new arena; false when that would pass maxBytes. OS failures throw. */
+  placeInNew(pages: number): boolean {
+    if (pages * PAGE_SIZE > this.#arenaSize || this.bytes + this.#arenaSize > this.#maxBytes) return false
+    const a = this.#add()
+    this.placedArena = a
+    this.placedPage = this.records[a]!.pages.take(pages)
+    this.#nextFit = a
+    return true
+  }
+
+  /** Precondition: the pages were placed together in arena a. */
+  give(a: number, page: number, pages: number): void {
+    this.records[a]!.pages.give(page, pages)
+    if (a < this.#nextFit) this.#nextFit = a
+  }
+
+  /** Ids of arenas holding no lease, lowest first. */
+  idle(): number[] {
+    const idle: number[] = []
+    this.records.forEach((record, a) => { if (record && record.arena.refs === 0) idle.push(a) })
+    return idle
+  }
+
+  /** Deregisters and frees arena a. Precondition: it is idle and its pages are all free. */
+  close(a: number): void {
+    const { arena } = this.records[a]!
+    closeAdoptedArena(arena) // may throw (a Registrar's deregister): the arena then stays, whole
+    this.records[a] = null
+    this.#freeIds.push(a)
+    this.bytes -= arena.size
+    this.#nextFit = 0
+  }
+
+  get count(): number {
+    return this.records.reduce((n, record) => (record ? n + 1 : n), 0)
+  }
+
+  /** Leases live across all arenas. */
+  liveLeases(): number {
+    return this.leases.reduce((sum, n) => sum + n, 0)
+  }
+
+  get bookkeepingBytes(): number {
+    return this.records.reduce((bytes, record) => bytes + (record ? record.pages.bookkeepingBytes : 0), this.leases.byteLength)
+  }
+
+  #add(): number {
+    const arena = Arena.create(this.#arenaSize, this.#options)
+    const id = arena.bufferId ?? RIO_INVALID_BUFFERID
+    const a = this.#freeIds.pop() ?? this.records.length
+    if (a >= this.leases.length) {
+      const grown = new Int32Array(this.leases.length * 2)
+      grown.set(this.leases)
+      this.leases = grown
+      this.records.forEach((record, b) => { if (record) adoptArena(record.arena, grown, b) })
+    }
+    this.leases[a] = 0
+    adoptArena(arena, this.leases, a)
+    this.records[a] = {
+      arena,
+      pages: new PageMap(arena.size >> PAGE_SHIFT),
+      idLow: Number(id & 0xffffffffn),
+      idHigh: Number((id >> 32n) & 0xffffffffn),
+    }
+    this.bytes += arena.size
+    if (this.bytes > this.peakBytes) this.peakBytes = this.bytes
+    return a
+  }
+}
