@@ -7,6 +7,9 @@
 
 #include "js_error.h"
 #include "platform.h"
+#ifdef RBP_SIMULATED_RIO
+#include "rio_simulated.h"
+#endif
 
 namespace rbp {
 
@@ -89,8 +92,15 @@ NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
 
   auto* block = new MappedBlock{memory, size_, large_pages_};
   napi_value array_buffer;
+#ifdef RBP_SIMULATED_RIO
+  // Test builds can stand in for a runtime without external buffers.
+  napi_status status = simulated_rio::refuse_external_buffers()
+                           ? napi_no_external_buffers_allowed
+                           : napi_create_external_arraybuffer(env, memory, size_, release_backing_store, block, &array_buffer);
+#else
   napi_status status =
       napi_create_external_arraybuffer(env, memory, size_, release_backing_store, block, &array_buffer);
+#endif
   if (status == napi_ok) {
     block_ = block;
     base_ = static_cast<char*>(memory);

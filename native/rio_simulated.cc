@@ -15,6 +15,7 @@
 #include "rio_simulated.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <set>
 
@@ -170,6 +171,14 @@ bool is_registered(RioBufferId id) {
   std::lock_guard<std::mutex> lock(b.mu);
   return b.live.count(id) == 1;
 }
+
+namespace {
+std::atomic<bool> refuse_external{false};
+}  // namespace
+
+bool refuse_external_buffers() { return refuse_external.load(); }
+
+void set_refuse_external_buffers(bool refuse) { refuse_external.store(refuse); }
 
 void fail_next_register(int winerror) {
   Books& b = books();

@@ -29,6 +29,11 @@ bool is_registered(RioBufferId id);
 // Winsock/Windows error instead (one shot); 0 cancels.
 void fail_next_register(int winerror);
 
+// While set, arenas act as under a runtime that refuses external
+// ArrayBuffers (Electron's V8 sandbox): they take V8-owned memory instead.
+bool refuse_external_buffers();
+void set_refuse_external_buffers(bool refuse);
+
 // The `simulatedRio` export (rio_simulated_controls.cc).
 Napi::Object js_controls(Napi::Env env);
 

@@ -8,6 +8,8 @@
 //   isRegistered(id: bigint)   -> whether id is live
 //   register(address: bigint, length) -> bigint id; throws like registerRio()
 //   deregister(id: bigint)     -> straight to the provider, unknown ids included
+//   refuseExternalBuffers(on)  -> new arenas take V8-owned memory, as under
+//                                 Electron's V8 sandbox
 #ifdef RBP_SIMULATED_RIO
 
 #include "rio_simulated.h"
@@ -62,6 +64,12 @@ Napi::Value Register(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(env, static_cast<uint64_t>(id));
 }
 
+Napi::Value RefuseExternalBuffers(const Napi::CallbackInfo& info) {
+  if (!info[0].IsBoolean()) throw invalid_arg_type(info.Env(), "on", "boolean");
+  set_refuse_external_buffers(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
 Napi::Value Deregister(const Napi::CallbackInfo& info) {
   rio_deregister(id_arg(info, 0));
   return info.Env().Undefined();
@@ -76,6 +84,7 @@ Napi::Object js_controls(Napi::Env env) {
   controls.Set("isRegistered", Napi::Function::New<IsRegistered>(env, "isRegistered"));
   controls.Set("register", Napi::Function::New<Register>(env, "register"));
   controls.Set("deregister", Napi::Function::New<Deregister>(env, "deregister"));
+  controls.Set("refuseExternalBuffers", Napi::Function::New<RefuseExternalBuffers>(env, "refuseExternalBuffers"));
   return controls;
 }
 

@@ -17,6 +17,7 @@ interface SimulatedRio {
   isRegistered(id: bigint): boolean
   register(address: bigint, length: number): bigint
   deregister(id: bigint): void
+  refuseExternalBuffers(on: boolean): void
 }
 
 const localBuild = path.join(__dirname, '..', '..', '.simulated')
@@ -188,4 +189,26 @@ simulated('deregistering an id that is not live is counted, not fatal', (t, sim)
   const before = sim.counters().deregisterErrors
   sim.deregister(0x1234n)
   t.is(sim.counters().deregisterErrors, before + 1)
+})
+
+simulated('where external buffers are refused (Electron), arenas live in V8-owned memory, page aligned, registered and detached alike', (t, sim) => {
+  sim.refuseExternalBuffers(true)
+  try {
+    const { pageSize } = platform()
+    const arena = Arena.create(3 * granularity(), { registration: 'required' })
+    t.is(arena.address % BigInt(pageSize), 0n)
+    t.is(arena.buffer.length, arena.size)
+    // The arena is aligned inside an ArrayBuffer one page larger than it.
+    t.true(arena.buffer.byteOffset < pageSize)
+    t.is(arena.buffer.buffer.byteLength, arena.size + pageSize)
+    arena.buffer.fill(0x3c)
+    t.true(sim.isRegistered(arena.bufferId!))
+    const view = arena.buffer.subarray(10, 20)
+    arena.close()
+    t.false(sim.isRegistered(arena.bufferId!))
+    t.is(view.length, 0)
+    t.is(arena.buffer.length, 0)
+  } finally {
+    sim.refuseExternalBuffers(false)
+  }
 })
