@@ -8,9 +8,8 @@
 //
 // Invariants.
 // - A bitmap bit (one global bitmap, bit i for slot i) is 1 exactly when the
-//   slot is free in its slab. A slot whose
-//   bit is 0 is either leased (slots[2i] = refCount > 0) or waiting in its
-//   class's cache (refCount 0). Cached slots are free to the caller and
+//   slot is free in its slab. A slot whose bit is 0 is either leased
+//   (slots[2i] = refCount > 0) or waiting in its class's cache (refCount 0). Cached slots are free to the caller and
 //   reserved to the allocator; they return to the bitmap on overflow and when
 //   the pool trims.
 // - slots[2i + 1] holds the slot's generation in its top 8 bits, its size
@@ -37,6 +36,8 @@ const GEN_SHIFT = 24
 const CLASS_SHIFT = 17
 const CLASS_MASK = 63
 const LENGTH_MASK = (1 << CLASS_SHIFT) - 1
+// A page's worth of the 16-byte units leased bytes are counted in.
+const PAGE_UNITS_SHIFT = PAGE_SHIFT - UNIT_SHIFT
 const NONE = -1
 // Module-local copies: V8 folds these, not another module's exports.
 const classByUnits = CLASS_BY_UNITS
@@ -82,7 +83,7 @@ function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: numb
 }
 
 export class Allocator {
-  // Per slot, two words: refCount, then generation << 24 | length.
+  // Per slot, two words: refCount, then generation | class | length (see above).
   slots = new Int32Array(0)
   // Bit i is 1 while slot i is free in its slab (classed slabs only).
   #freeBits = new Uint32Array(0)
@@ -212,17 +213,10 @@ export class Allocator {
   /** A handle for a page run above the largest class, or -1 when there is no room. */
   leaseHuge(size: number): number {
     const pages = Math.ceil(size / PAGE_SIZE)
-    if (!this.#place(pages)) return -1
-    const granule = this.#freeRanges[HUGE]!.pop() ?? this.#bumpGranules(1)
-    if (granule < 0) {
-      this.#arenas.give(this.#arenas.placedArena, this.#arenas.placedPage, pages)
-      return -1
-    }
-    const s = this.#newSlabRecord(HUGE, granule, pages)
-    const i = granule << GRANULE_SHIFT
-    this.slots[2 * i + 1] = (this.slots[2 * i + 1]! & ~(CLASS_MASK << CLASS_SHIFT)) | (HUGE << CLASS_SHIFT)
+    const s = this.#newSlabRecord(HUGE, pages, 1, 1)
+    if (s < 0) return -1
     this.hugeLength[s] = size
-    return this.#issue(granule << GRANULE_SHIFT, this.#arenas.placedArena, pages << (PAGE_SHIFT - UNIT_SHIFT), 0)
+    return this.#issue(this.slabs[s * SLAB_STRIDE + BASE]!, this.#arenas.placedArena, pages << PAGE_UNITS_SHIFT, 0)
   }
 
   /** A full cache, or a huge lease (whose count is always "full"). */
@@ -232,7 +226,7 @@ export class Allocator {
       return
     }
     const s = this.granuleSlab[i >> GRANULE_SHIFT]!
-    this.#counters[0] -= this.slabs[s * SLAB_STRIDE + PAGES]! << (PAGE_SHIFT - UNIT_SHIFT)
+    this.#counters[0] -= this.slabs[s * SLAB_STRIDE + PAGES]! << PAGE_UNITS_SHIFT
     this.#retireSlab(s)
   }
 
@@ -324,20 +318,10 @@ export class Allocator {
   }
 
   #newSlab(c: number): number {
-    const pages = this.#classPages[c]!
-    if (!this.#place(pages)) return -1
-    const granule = this.#freeRanges[c]!.pop() ?? this.#bumpGranules(this.#classGranules[c]!)
-    if (granule < 0) {
-      this.#arenas.give(this.#arenas.placedArena, this.#arenas.placedPage, pages)
-      return -1
-    }
-    const s = this.#newSlabRecord(c, granule, pages)
     const slots = this.#classSlots[c]!
-    // Fresh indices learn their class; reused ones keep it, and their generations.
-    const first = granule << GRANULE_SHIFT
-    for (let i = first; i < first + slots; i++) {
-      this.slots[2 * i + 1] = (this.slots[2 * i + 1]! & ~(CLASS_MASK << CLASS_SHIFT)) | (c << CLASS_SHIFT)
-    }
+    const s = this.#newSlabRecord(c, this.#classPages[c]!, this.#classGranules[c]!, slots)
+    if (s < 0) return -1
+    const first = this.slabs[s * SLAB_STRIDE + BASE]!
     this.#markFree(first, slots, true)
     this.slabs[s * SLAB_STRIDE + HINT] = first >> 5
     this.slabs[s * SLAB_STRIDE + FREE] = slots
@@ -345,20 +329,36 @@ export class Allocator {
     return s
   }
 
-  #newSlabRecord(c: number, granule: number, pages: number): number {
+  /**
+   * A slab of class c (or HUGE): its pages placed, its slot indices taken
+   * (a range given up by the same class when there is one) and stamped with
+   * the class. -1 when there is no room or no index left.
+   */
+  #newSlabRecord(c: number, pages: number, granules: number, slots: number): number {
+    if (!this.#place(pages)) return -1
+    const { placedArena, placedPage } = this.#arenas
+    const granule = this.#freeRanges[c]!.pop() ?? this.#bumpGranules(granules)
+    if (granule < 0) {
+      this.#arenas.give(placedArena, placedPage, pages)
+      return -1
+    }
     const s = this.#freeSlabIds.pop() ?? this.#growSlabIds()
     const record = s * SLAB_STRIDE
     const slabs = this.slabs
-    slabs[record + BASE] = granule << GRANULE_SHIFT
+    const first = granule << GRANULE_SHIFT
+    slabs[record + BASE] = first
     slabs[record + CLASS] = c
-    slabs[record + ARENA] = this.#arenas.placedArena
-    slabs[record + PAGE] = this.#arenas.placedPage
+    slabs[record + ARENA] = placedArena
+    slabs[record + PAGE] = placedPage
     slabs[record + PAGES] = pages
     slabs[record + FREE] = 0
     slabs[record + HINT] = 0
     slabs[record + IN_PARTIAL] = 0
-    const granules = c === HUGE ? 1 : this.#classGranules[c]!
     this.granuleSlab.fill(s, granule, granule + granules)
+    // Fresh indices learn their class; reused ones keep it, and their generations.
+    for (let i = first; i < first + slots; i++) {
+      this.slots[2 * i + 1] = (this.slots[2 * i + 1]! & ~(CLASS_MASK << CLASS_SHIFT)) | (c << CLASS_SHIFT)
+    }
     this.#classSlabs[c]++
     return s
   }
@@ -416,7 +416,6 @@ export class Allocator {
     if (granule + n > this.granuleSlab.length) this.granuleSlab = growInt32(this.granuleSlab, granule + n, NONE)
     return granule
   }
-
 
   /**
    * Finds n free pages in the arenas; failing that, after giving back what

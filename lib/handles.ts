@@ -69,8 +69,7 @@ export class Handles {
 
   /** Drops n references; true when this call freed the lease. */
   release(h: number, n = 1): boolean {
-    const i = this.#allocator.liveSlot(h)
-    if (i < 0) throw notLive(h)
+    const i = this.#live(h)
     if (n !== 1) this.#checkRelease(i, n)
     const freed = this.#allocator.releaseSlot(i, n)
     if (this.#attention !== 0 && freed) this.#host.freed()

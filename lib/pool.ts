@@ -167,10 +167,7 @@ export class BufferPool {
       try {
         h = this.handles.tryLease(waiter.size)
       } catch (error) {
-        h = -1
-        this.#waiters.shift()
-        waiter.signal?.removeEventListener('abort', waiter.onAbort)
-        waiter.reject(error)  // the OS refused a new arena: tell the waiter, not the releaser
+        this.#dequeue(waiter).reject(error) // the OS refused a new arena: tell the waiter, not the releaser
         continue
       }
       if (h < 0) break
@@ -179,11 +176,16 @@ export class BufferPool {
         this.handles.release(h)
         break
       }
-      this.#waiters.shift()
-      waiter.signal?.removeEventListener('abort', waiter.onAbort)
-      waiter.resolve(new Lease(this.handles, h, waiter.size))
+      this.#dequeue(waiter).resolve(new Lease(this.handles, h, waiter.size))
     }
     this.#updateAttention()
+  }
+
+  /** Precondition: waiter is at the head of the queue. */
+  #dequeue(waiter: Waiter): Waiter {
+    this.#waiters.shift()
+    waiter.signal?.removeEventListener('abort', waiter.onAbort)
+    return waiter
   }
 
   #updateAttention(): void {
