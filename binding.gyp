@@ -10,6 +10,7 @@
       "sources": [
         "native/binding.cc",
         "native/native_arena.cc",
+        "native/arena_memory.cc",
         "native/js_error.cc",
         "native/os_error.cc",
         "native/rio.cc"
@@ -17,7 +18,9 @@
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
       ],
-      "defines": ["NAPI_VERSION=8"],
+      # SWALLOW_UNTHROWABLE: while a worker terminates, Node-API calls fail and
+      # an error cannot be thrown; without it node-addon-api calls terminate().
+      "defines": ["NAPI_VERSION=8", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "conditions": [
         ["OS=='win'", {
           "sources": ["native/win/platform.cc", "native/win/rio_winsock.cc"],

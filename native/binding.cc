@@ -29,15 +29,28 @@ Napi::Value PlatformInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
-void DetachEnv(void* /*arg*/) { rio_env_detach(); }
+// One per load of the addon in an environment (a second load after the
+// require cache is cleared gets its own), so attach and detach stay paired.
+struct LoadedInstance {};
+
+void DetachEnv(napi_env /*env*/, void* data, void* /*hint*/) {
+  delete static_cast<LoadedInstance*>(data);
+  rio_env_detach();
+}
 
 }  // namespace
 
 }  // namespace rbp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* instance = new rbp::LoadedInstance();
+  // Instance data is finalized after every wrapped arena of this load, so
+  // the RIO table outlives their deregistration.
+  if (napi_set_instance_data(env, instance, rbp::DetachEnv, nullptr) != napi_ok) {
+    delete instance;
+    NAPI_THROW(Napi::Error::New(env, "cannot set up the addon in this environment"), exports);
+  }
   rbp::rio_env_attach();
-  napi_add_env_cleanup_hook(env, rbp::DetachEnv, nullptr);
   exports.Set("NativeArena", rbp::NativeArena::Define(env));
   exports.Set("platformInfo", Napi::Function::New<rbp::PlatformInfo>(env, "platformInfo"));
 #ifdef RBP_SIMULATED_RIO

@@ -34,6 +34,16 @@ Napi::Error invalid_state(Napi::Env env, const std::string& message) {
   return with_code(Napi::Error::New(env, message), "ERR_INVALID_STATE");
 }
 
+Napi::Error invalid_this(Napi::Env env, const char* type) {
+  std::string message = std::string("Value of \"this\" must be of type ") + type;
+  return with_code(Napi::TypeError::New(env, message), "ERR_INVALID_THIS");
+}
+
+Napi::Error construct_call_required(Napi::Env env, const char* type) {
+  std::string message = std::string("Class constructor ") + type + " cannot be invoked without 'new'";
+  return with_code(Napi::TypeError::New(env, message), "ERR_CONSTRUCT_CALL_REQUIRED");
+}
+
 Napi::Object os_error_info(Napi::Env env, const OsError& error) {
   ErrorName name = describe(error);
   Napi::Object info = Napi::Object::New(env);

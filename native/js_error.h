@@ -13,6 +13,8 @@ namespace rbp {
 Napi::Error invalid_arg_type(Napi::Env env, const char* name, const char* expected);
 Napi::Error out_of_range(Napi::Env env, const char* name, const std::string& expected, double received);
 Napi::Error invalid_state(Napi::Env env, const std::string& message);
+Napi::Error invalid_this(Napi::Env env, const char* type);
+Napi::Error construct_call_required(Napi::Env env, const char* type);
 
 // Precondition: error.failed().
 Napi::Error os_error(Napi::Env env, const OsError& error, const char* doing);

@@ -1,10 +1,11 @@
 #include "native_arena.h"
 
-#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "arena_memory.h"
 #include "js_error.h"
 #include "platform.h"
 #ifdef RBP_SIMULATED_RIO
@@ -15,29 +16,21 @@ namespace rbp {
 
 namespace {
 
-}  // namespace
-
-// OS memory has two owners: the ArrayBuffer's backing store and the
-// NativeArena. It is unmapped when both have let go: never while a view (or
-// a transferred copy of the ArrayBuffer) can reach it, and never while the
-// arena may still be registered.
-struct MappedBlock {
-  void* base;
-  size_t size;
-  bool large_pages;
-  std::atomic<int> owners{2};
-};
-
-void release_block(MappedBlock* block) {
-  if (block->owners.fetch_sub(1) != 1) return;
-  memory_unmap(block->base, block->size, block->large_pages);  // nothing useful to do on failure
-  delete block;
+// Unique to this binary image: a NativeArena of another build (or another
+// addon's wrapped object) carries another tag, or none.
+const napi_type_tag& arena_tag() {
+  static const char anchor = 0;
+  static const napi_type_tag tag{0x7269622d6172656eULL, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(&anchor))};
+  return tag;
 }
 
-namespace {
-
-void release_backing_store(napi_env /*env*/, void* /*data*/, void* hint) {
-  release_block(static_cast<MappedBlock*>(hint));
+// Raw Node-API entry point around a callback that may throw Napi::Error.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+napi_value entry(napi_env env, napi_callback_info cbinfo) {
+  return Napi::details::WrapCallback(env, [&]() -> napi_value {
+    Napi::CallbackInfo info(env, cbinfo);
+    return F(info);
+  });
 }
 
 double max_arena_size() {
@@ -64,90 +57,129 @@ bool bool_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   return info[index].As<Napi::Boolean>().Value();
 }
 
+const char* lock_failure_hint(const OsError& err) {
+  // ERROR_WORKING_SET_QUOTA: VirtualLock is bounded by the minimum working set.
+  if (err.domain == ErrorDomain::kWindows && err.number == 1453)
+    return "cannot lock the arena's pages in memory (VirtualLock is limited by the process's minimum working "
+           "set: raise it with SetProcessWorkingSetSize, or let RIO registration pin the pages instead)";
+  return "cannot lock the arena's pages in memory";
+}
+
 }  // namespace
 
 Napi::Function NativeArena::Define(Napi::Env env) {
-  return DefineClass(env, "NativeArena",
-                     {
-                         InstanceAccessor<&NativeArena::GetArrayBuffer>("arrayBuffer"),
-                         InstanceAccessor<&NativeArena::GetByteOffset>("byteOffset"),
-                         InstanceAccessor<&NativeArena::GetAddress>("address"),
-                         InstanceAccessor<&NativeArena::GetSize>("size"),
-                         InstanceAccessor<&NativeArena::GetLargePages>("largePages"),
-                         InstanceMethod<&NativeArena::RegisterRio>("registerRio"),
-                         InstanceMethod<&NativeArena::DeregisterRio>("deregisterRio"),
-                         InstanceMethod<&NativeArena::Close>("close"),
-                     });
+  const auto attrs = static_cast<napi_property_attributes>(napi_enumerable | napi_configurable);
+  const napi_property_descriptor accessors[] = {
+      {"arrayBuffer", nullptr, nullptr, entry<GetArrayBuffer>, nullptr, nullptr, attrs, nullptr},
+      {"byteOffset", nullptr, nullptr, entry<GetByteOffset>, nullptr, nullptr, attrs, nullptr},
+      {"address", nullptr, nullptr, entry<GetAddress>, nullptr, nullptr, attrs, nullptr},
+      {"size", nullptr, nullptr, entry<GetSize>, nullptr, nullptr, attrs, nullptr},
+      {"largePages", nullptr, nullptr, entry<GetLargePages>, nullptr, nullptr, attrs, nullptr},
+      {"osMemory", nullptr, nullptr, entry<GetOsMemory>, nullptr, nullptr, attrs, nullptr},
+  };
+  // Methods go on the prototype afterwards: napi_define_class would give
+  // them V8's signature check, whose "Illegal invocation" carries no code.
+  const auto method_attrs = static_cast<napi_property_attributes>(napi_writable | napi_configurable);
+  const napi_property_descriptor methods[] = {
+      {"registerRio", nullptr, entry<RegisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"deregisterRio", nullptr, entry<DeregisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"close", nullptr, entry<Close>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+  };
+  napi_value ctor;
+  NAPI_THROW_IF_FAILED(env,
+                       napi_define_class(env, "NativeArena", NAPI_AUTO_LENGTH, entry<New>, nullptr,
+                                         sizeof(accessors) / sizeof(accessors[0]), accessors, &ctor),
+                       Napi::Function());
+  Napi::Object prototype = Napi::Function(env, ctor).Get("prototype").As<Napi::Object>();
+  NAPI_THROW_IF_FAILED(env, napi_define_properties(env, prototype, sizeof(methods) / sizeof(methods[0]), methods),
+                       Napi::Function());
+  return Napi::Function(env, ctor);
 }
 
-NativeArena::NativeArena(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeArena>(info) {
+// new NativeArena(size, lock, largePages)
+Napi::Value NativeArena::New(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  size_ = arena_size_arg(info);
+  if (info.NewTarget().IsEmpty()) throw construct_call_required(env, "NativeArena");
+  const size_t size = arena_size_arg(info);
   const bool lock = bool_arg(info, 1, "lock");
   const bool want_large_pages = bool_arg(info, 2, "largePages");
 
-  void* memory = nullptr;
-  OsError err = memory_map(size_, want_large_pages, &memory, &large_pages_);
-  if (err.failed()) throw os_error(env, err, "cannot allocate the arena");
+  std::unique_ptr<NativeArena> arena(new NativeArena());
+  arena->size_ = size;
+  arena->MapMemory(env, want_large_pages);
+  if (lock) {
+    OsError err = memory_lock(arena->base_, size);
+    if (err.failed()) {
+      arena->LetGoOfMemory(true);  // nobody saw it: detached and unmapped now
+      throw os_error(env, err, lock_failure_hint(err));
+    }
+    arena->locked_ = true;
+  }
 
-  auto* block = new MappedBlock{memory, size_, large_pages_};
+  napi_value self = info.This();
+  NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, self, &arena_tag()), Napi::Value());
+  NAPI_THROW_IF_FAILED(env, napi_wrap(env, self, arena.get(), Finalize, nullptr, nullptr), Napi::Value());
+  arena.release();  // the wrapper's finalizer owns it now
+  return Napi::Value(env, self);
+}
+
+void NativeArena::MapMemory(Napi::Env env, bool want_large_pages) {
+  OsError err = ArenaMemory::Map(env, size_, want_large_pages, &memory_);
+  if (err.failed()) throw os_error(env, err, "cannot allocate the arena");
+  base_ = memory_->base();
+  large_pages_ = memory_->large_pages();
   napi_value array_buffer;
 #ifdef RBP_SIMULATED_RIO
   // Test builds can stand in for a runtime without external buffers.
-  napi_status status = simulated_rio::refuse_external_buffers()
-                           ? napi_no_external_buffers_allowed
-                           : napi_create_external_arraybuffer(env, memory, size_, release_backing_store, block, &array_buffer);
+  napi_status status = simulated_rio::refuse_external_buffers() ? napi_no_external_buffers_allowed
+                                                                 : memory_->CurrentBuffer(&array_buffer);
 #else
-  napi_status status =
-      napi_create_external_arraybuffer(env, memory, size_, release_backing_store, block, &array_buffer);
+  napi_status status = memory_->CurrentBuffer(&array_buffer);
 #endif
-  if (status == napi_ok) {
-    block_ = block;
-    base_ = static_cast<char*>(memory);
-  } else {
-    delete block;
-    memory_unmap(memory, size_, large_pages_);
-    large_pages_ = false;
-    if (status != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED_VOID(env, status);
-    // A runtime with the V8 sandbox (Electron) refuses outside memory: take
-    // V8's own, one page larger, and align the arena inside it.
-    const size_t page = system_info().page_size;
-    void* data = nullptr;
-    status = napi_create_arraybuffer(env, size_ + page, &data, &array_buffer);
-    NAPI_THROW_IF_FAILED_VOID(env, status);
-    const uintptr_t start = reinterpret_cast<uintptr_t>(data);
-    const uintptr_t aligned = (start + page - 1) & ~static_cast<uintptr_t>(page - 1);
-    base_ = reinterpret_cast<char*>(aligned);
-    byte_offset_ = aligned - start;
-  }
-  array_buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, array_buffer));
+  if (status == napi_ok) return;
+  LetGoOfMemory(false);  // no view was made: unmapped now
+  base_ = nullptr;
+  large_pages_ = false;
+  if (status != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED_VOID(env, status);
+  TakeV8Memory(env);
+}
 
-  if (lock) {
-    err = memory_lock(base_, size_);
-    if (err.failed()) {
-      napi_detach_arraybuffer(env, array_buffer);
-      ReleaseMemory();  // no destructor runs for a constructor that throws
-      closed_ = true;
-      throw os_error(env, err, "cannot lock the arena's pages in memory");
-    }
-    locked_ = true;
-  }
+void NativeArena::TakeV8Memory(Napi::Env env) {
+  // A runtime with the V8 sandbox (Electron) refuses outside memory: take
+  // V8's own, one page larger, and align the arena inside it.
+  const size_t page = system_info().page_size;
+  void* data = nullptr;
+  napi_value array_buffer;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_arraybuffer(env, size_ + page, &data, &array_buffer));
+  const uintptr_t start = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t aligned = (start + page - 1) & ~static_cast<uintptr_t>(page - 1);
+  base_ = reinterpret_cast<char*>(aligned);
+  byte_offset_ = aligned - start;
+  v8_buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, array_buffer));
 }
 
 NativeArena::~NativeArena() {
-  // Never closed: the safety net. The memory itself goes with the
-  // ArrayBuffer, which this object kept alive until now.
+  // Never closed: the safety net (a finalizer, or the environment's teardown).
+  // The pages stay while a view of them may live.
   if (!closed_) {
     Deregister();
     Unlock();
-    ReleaseMemory();
   }
+  LetGoOfMemory(false);
 }
 
-void NativeArena::ReleaseMemory() {
-  if (block_ == nullptr) return;
-  release_block(block_);
-  block_ = nullptr;
+void NativeArena::Finalize(napi_env /*env*/, void* data, void* /*hint*/) { delete static_cast<NativeArena*>(data); }
+
+NativeArena& NativeArena::From(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  napi_value self = info.This();
+  bool tagged = false;
+  void* data = nullptr;
+  if (napi_check_object_type_tag(env, self, &arena_tag(), &tagged) != napi_ok || !tagged ||
+      napi_unwrap(env, self, &data) != napi_ok || data == nullptr) {
+    throw invalid_this(env, "NativeArena");
+  }
+  return *static_cast<NativeArena*>(data);
 }
 
 void NativeArena::RequireOpen(Napi::Env env) const {
@@ -167,60 +199,79 @@ void NativeArena::Unlock() {
   locked_ = false;
 }
 
-Napi::Value NativeArena::GetArrayBuffer(const Napi::CallbackInfo& /*info*/) {
-  return array_buffer_.Value();
+void NativeArena::LetGoOfMemory(bool detach) {
+  if (memory_ != nullptr) {
+    memory_->LetGo(detach);
+    memory_ = nullptr;
+  } else if (!v8_buffer_.IsEmpty()) {
+    if (detach) napi_detach_arraybuffer(v8_buffer_.Env(), v8_buffer_.Value());
+    v8_buffer_.Reset();
+  }
+}
+
+Napi::Value NativeArena::GetArrayBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NativeArena& arena = From(info);
+  if (arena.closed_) return Napi::ArrayBuffer::New(env, 0);
+  if (arena.memory_ == nullptr) return arena.v8_buffer_.Value();
+  napi_value array_buffer;
+  NAPI_THROW_IF_FAILED(env, arena.memory_->CurrentBuffer(&array_buffer), Napi::Value());
+  return Napi::Value(env, array_buffer);
 }
 
 Napi::Value NativeArena::GetByteOffset(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(byte_offset_));
+  return Napi::Number::New(info.Env(), static_cast<double>(From(info).byte_offset_));
 }
 
 Napi::Value NativeArena::GetAddress(const Napi::CallbackInfo& info) {
-  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(base_)));
+  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(From(info).base_)));
 }
 
 Napi::Value NativeArena::GetSize(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(size_));
+  return Napi::Number::New(info.Env(), static_cast<double>(From(info).size_));
 }
 
 Napi::Value NativeArena::GetLargePages(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), large_pages_);
+  return Napi::Boolean::New(info.Env(), From(info).large_pages_);
+}
+
+Napi::Value NativeArena::GetOsMemory(const Napi::CallbackInfo& info) {
+  const NativeArena& arena = From(info);
+  return Napi::Boolean::New(info.Env(), arena.v8_buffer_.IsEmpty());
 }
 
 Napi::Value NativeArena::RegisterRio(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireOpen(env);
-  if (registered_) throw invalid_state(env, "The arena is already registered");
+  NativeArena& arena = From(info);
+  arena.RequireOpen(env);
+  if (arena.registered_) throw invalid_state(env, "The arena is already registered");
+  if (!arena.v8_buffer_.IsEmpty()) throw invalid_state(env, "V8-owned memory cannot be registered");
   RioBufferId id = kRioInvalidBufferId;
-  OsError err = rio_register(base_, size_, &id);
+  OsError err = rio_register(arena.base_, arena.size_, &id);
   if (err.failed()) throw os_error(env, err, "cannot register the arena with RIO");
-  registered_ = true;
-  buffer_id_ = id;
+  arena.registered_ = true;
+  arena.buffer_id_ = id;
   return Napi::BigInt::New(env, static_cast<uint64_t>(id));
 }
 
 Napi::Value NativeArena::DeregisterRio(const Napi::CallbackInfo& info) {
-  RequireOpen(info.Env());
-  Deregister();
+  NativeArena& arena = From(info);
+  arena.RequireOpen(info.Env());
+  arena.Deregister();
   return info.Env().Undefined();
 }
 
 Napi::Value NativeArena::Close(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (closed_) return env.Undefined();
-  Deregister();
-  Unlock();
-  closed_ = true;
-  // Every view over the arena becomes zero-length. If the ArrayBuffer was
-  // still ours (not transferred away), nothing can read the memory now, so
-  // its pages go back at once; the mapping goes with the backing store.
-  napi_value array_buffer = array_buffer_.Value();
-  bool was_detached = true;
-  NAPI_THROW_IF_FAILED(env, napi_is_detached_arraybuffer(env, array_buffer, &was_detached), env.Undefined());
-  NAPI_THROW_IF_FAILED(env, napi_detach_arraybuffer(env, array_buffer), env.Undefined());
-  if (block_ != nullptr && !was_detached && !large_pages_) memory_discard(base_, size_);
-  ReleaseMemory();
-  return env.Undefined();
+  NativeArena& arena = From(info);
+  if (!arena.closed_) {
+    // Each step finishes before its state changes, so nothing is lost if
+    // a later one cannot run: the memory then goes with its last view.
+    arena.Deregister();
+    arena.Unlock();
+    arena.closed_ = true;
+    arena.LetGoOfMemory(true);
+  }
+  return info.Env().Undefined();
 }
 
 }  // namespace rbp

@@ -1,6 +1,10 @@
-// The JS-facing arena: one block of OS memory exposed as one ArrayBuffer,
+// The JS-facing arena: one block of memory exposed as one ArrayBuffer,
 // optionally registered with RIO. Teardown order is fixed here: deregister,
 // unlock, detach, free.
+//
+// Every entry point first checks that its receiver is a NativeArena made by
+// this very binary (a type tag), so another addon's wrapped object, a plain
+// object or the prototype is refused with a TypeError, never read.
 #pragma once
 
 #include <napi.h>
@@ -9,39 +13,50 @@
 
 namespace rbp {
 
-struct MappedBlock;
+class ArenaMemory;
 
-class NativeArena : public Napi::ObjectWrap<NativeArena> {
+class NativeArena {
  public:
   static Napi::Function Define(Napi::Env env);
 
-  // new NativeArena(size, lock, largePages)
-  explicit NativeArena(const Napi::CallbackInfo& info);
-  ~NativeArena() override;
+  ~NativeArena();
 
  private:
-  Napi::Value GetArrayBuffer(const Napi::CallbackInfo& info);
-  Napi::Value GetByteOffset(const Napi::CallbackInfo& info);
-  Napi::Value GetAddress(const Napi::CallbackInfo& info);
-  Napi::Value GetSize(const Napi::CallbackInfo& info);
-  Napi::Value GetLargePages(const Napi::CallbackInfo& info);
-  Napi::Value RegisterRio(const Napi::CallbackInfo& info);
-  Napi::Value DeregisterRio(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
+  NativeArena() = default;
 
+  static napi_value Construct(napi_env env, napi_callback_info info);
+  static Napi::Value New(const Napi::CallbackInfo& info);
+  static void Finalize(napi_env env, void* data, void* hint);
+  static NativeArena& From(const Napi::CallbackInfo& info);
+
+  static Napi::Value GetArrayBuffer(const Napi::CallbackInfo& info);
+  static Napi::Value GetByteOffset(const Napi::CallbackInfo& info);
+  static Napi::Value GetAddress(const Napi::CallbackInfo& info);
+  static Napi::Value GetSize(const Napi::CallbackInfo& info);
+  static Napi::Value GetLargePages(const Napi::CallbackInfo& info);
+  static Napi::Value GetOsMemory(const Napi::CallbackInfo& info);
+  static Napi::Value RegisterRio(const Napi::CallbackInfo& info);
+  static Napi::Value DeregisterRio(const Napi::CallbackInfo& info);
+  static Napi::Value Close(const Napi::CallbackInfo& info);
+
+  void MapMemory(Napi::Env env, bool want_large_pages);
+  void TakeV8Memory(Napi::Env env);
   void RequireOpen(Napi::Env env) const;
   void Deregister();
   void Unlock();
-  void ReleaseMemory();
+  void LetGoOfMemory(bool detach);
 
-  // Strong: the ArrayBuffer, and with it the memory, outlives the
-  // registration even when both become garbage in the same cycle.
-  Napi::Reference<Napi::ArrayBuffer> array_buffer_;
-  char* base_ = nullptr;  // page aligned, inside array_buffer_
+  char* base_ = nullptr;  // page aligned
   size_t size_ = 0;
-  size_t byte_offset_ = 0;  // of base_ inside array_buffer_ (non-zero only for V8-owned memory)
-  MappedBlock* block_ = nullptr;  // OS memory (VirtualAlloc/mmap); null when V8-owned or let go
   bool large_pages_ = false;
+  // OS memory (VirtualAlloc/mmap), which outlives this object while a view
+  // may reach it; null once let go, or when the memory is V8's.
+  ArenaMemory* memory_ = nullptr;
+  // Under a V8 sandbox (Electron) the memory is V8's: one ArrayBuffer, the
+  // arena page aligned inside it at byte_offset_. Never registered: a
+  // transfer of that ArrayBuffer would free it behind the registration.
+  Napi::Reference<Napi::ArrayBuffer> v8_buffer_;
+  size_t byte_offset_ = 0;
   bool locked_ = false;
   bool registered_ = false;
   RioBufferId buffer_id_ = kRioInvalidBufferId;

@@ -27,11 +27,6 @@ OsError memory_map(size_t size, bool want_large_pages, void** base, bool* used_l
 // Precondition: base/size/large_pages describe one successful memory_map.
 OsError memory_unmap(void* base, size_t size, bool large_pages);
 
-// Gives the pages' physical memory back now; the range stays reserved (and
-// reads as zero, or faults on Windows) until memory_unmap.
-// Precondition: nothing will read the range again; not large pages.
-void memory_discard(void* base, size_t size);
-
 // Pins the range in physical memory (mlock / VirtualLock). RIO registration
 // pins pages by itself; this is for arenas that want it without RIO.
 // Precondition: the range lies inside one mapping.

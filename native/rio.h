@@ -11,6 +11,10 @@
 
 #include "os_error.h"
 
+#if defined(_WIN32) && !defined(_WIN64)
+#error "32-bit Windows is not supported: RIO_BUF is 12 bytes there, and lib/rio-buf.ts writes 16"
+#endif
+
 namespace rbp {
 
 // RIO_BUFFERID is an opaque pointer-sized value; its failure sentinel is

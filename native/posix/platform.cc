@@ -42,17 +42,6 @@ OsError memory_unmap(void* base, size_t size, bool /*large_pages*/) {
   return {};
 }
 
-void memory_discard(void* base, size_t size) {
-#if defined(__linux__)
-  madvise(base, size, MADV_DONTNEED);  // private anonymous: freed at once
-#elif defined(MADV_FREE)
-  madvise(base, size, MADV_FREE);
-#else
-  (void)base;
-  (void)size;
-#endif
-}
-
 OsError memory_lock(void* base, size_t size) {
   if (mlock(base, size) != 0) return OsError::from_errno(errno, "mlock");
   return {};

@@ -67,10 +67,6 @@ OsError memory_unmap(void* base, size_t /*size*/, bool /*large_pages*/) {
   return {};
 }
 
-void memory_discard(void* base, size_t size) {
-  VirtualFree(base, size, MEM_DECOMMIT);  // MEM_RELEASE of the whole reservation still follows
-}
-
 OsError memory_lock(void* base, size_t size) {
   if (!VirtualLock(base, size))
     return OsError::from_windows(static_cast<int>(GetLastError()), "VirtualLock");
