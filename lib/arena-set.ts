@@ -3,7 +3,7 @@
 // idle ones. Arena ids are small integers, reused after an arena closes.
 import { Arena, adoptArena, closeAdoptedArena, type ArenaOptions } from './arena.js'
 import { PageMap } from './page-map.js'
-import { PAGE_SHIFT, PAGE_SIZE } from './size-classes.js'
+import { PAGE_SIZE } from './size-classes.js'
 
 const RIO_INVALID_BUFFERID = 0xffffffffn
 
@@ -114,7 +114,7 @@ export class ArenaSet {
     adoptArena(arena, this.leases, a)
     this.records[a] = {
       arena,
-      pages: new PageMap(arena.size >> PAGE_SHIFT),
+      pages: new PageMap(arena.size / PAGE_SIZE), // not >>: arenas reach 4 GiB
       idLow: Number(id & 0xffffffffn),
       idHigh: Number((id >> 32n) & 0xffffffffn),
     }

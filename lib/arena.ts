@@ -116,8 +116,6 @@ export class Arena {
   readonly size: number
   /** Page-aligned start of the arena. */
   readonly address: bigint
-  /** The whole arena as one zero-copy Buffer; zero-length once closed. */
-  readonly buffer: Buffer
   /** RIO_BUFFERID (or the Registrar's id); null when unregistered. */
   readonly bufferId: bigint | null
   readonly registration: RegistrationKind
@@ -125,6 +123,7 @@ export class Arena {
   readonly largePages: boolean
 
   #registration: Registration
+  #buffer: Buffer
   #refs = 0
   #closed = false
   #closing = false
@@ -149,7 +148,7 @@ export class Arena {
     this.#registration = registration
     this.size = native.size
     this.address = native.address
-    this.buffer = Buffer.from(native.arrayBuffer, native.byteOffset, native.size)
+    this.#buffer = Buffer.from(native.arrayBuffer, native.byteOffset, native.size)
     this.bufferId = id
     this.registration = kind
     this.largePages = native.largePages
@@ -169,7 +168,12 @@ export class Arena {
     // spend working-set quota.
     const native = new binding.NativeArena(bytes, lock && !useRio, largePages)
     try {
-      if (useRio) return new Arena({ native, registrar: null, id: native.registerRio() }, 'rio')
+      if (!native.osMemory && (registration === 'required' || typeof registration === 'object')) {
+        throw new PoolError('RIOPOOL_UNREGISTRABLE',
+          'This runtime refuses external ArrayBuffers (a V8 sandbox, as in Electron), so the arena is V8-owned memory, ' +
+          'which a transfer of its ArrayBuffer could free while registered; use registration: \'auto\' or \'off\'')
+      }
+      if (useRio && native.osMemory) return new Arena({ native, registrar: null, id: native.registerRio() }, 'rio')
       if (typeof registration === 'object') {
         const id: unknown = registration.register(native.address, native.size)
         if (typeof id !== 'bigint') {
@@ -187,6 +191,18 @@ export class Arena {
       native.close()
       throw error
     }
+  }
+
+  /**
+   * The whole arena as one zero-copy Buffer; zero-length once closed. If a
+   * transfer (a BYOB read, ArrayBuffer.prototype.transfer()) detached the
+   * last one, a new one over the same memory.
+   */
+  get buffer(): Buffer {
+    const view = this.#buffer
+    if (view.byteLength !== 0 || this.#closed) return view
+    const { native } = this.#registration
+    return (this.#buffer = Buffer.from(native.arrayBuffer, native.byteOffset, native.size))
   }
 
   /** Outstanding users: close() waits for these to reach zero. */

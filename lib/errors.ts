@@ -7,6 +7,7 @@ export type PoolErrorCode =
   | 'RIOPOOL_EXHAUSTED'
   | 'RIOPOOL_RELEASED'
   | 'RIOPOOL_RIO_UNAVAILABLE'
+  | 'RIOPOOL_UNREGISTRABLE'
 
 export class PoolError extends Error {
   readonly code: PoolErrorCode

@@ -43,7 +43,10 @@ export class Lease {
   /** Exactly `length` bytes over the arena, zero-copy. Throws RIOPOOL_RELEASED once released. */
   get buffer(): Buffer {
     const h = this.#liveHandle()
-    return (this.#buffer ??= this.#handles.buffer(h))
+    const view = this.#buffer
+    // Zero-length: a transfer (a BYOB read) detached the arena's ArrayBuffer.
+    if (view !== undefined && view.byteLength === this.length) return view
+    return (this.#buffer = this.#handles.buffer(h))
   }
 
   get refCount(): number {

@@ -12,11 +12,14 @@ export interface NativePlatformInfo {
 
 /** OS memory behind one ArrayBuffer; see native/native_arena.h. */
 export interface NativeArena {
+  /** The current ArrayBuffer over the arena: a new one after someone else detached the last. */
   readonly arrayBuffer: ArrayBuffer
   readonly byteOffset: number
   readonly address: bigint
   readonly size: number
   readonly largePages: boolean
+  /** False when the memory is V8's (a runtime that refuses external buffers): never registered. */
+  readonly osMemory: boolean
   registerRio(): bigint
   deregisterRio(): void
   close(): void

@@ -191,21 +191,26 @@ simulated('deregistering an id that is not live is counted, not fatal', (t, sim)
   t.is(sim.counters().deregisterErrors, before + 1)
 })
 
-simulated('where external buffers are refused (Electron), arenas live in V8-owned memory, page aligned, registered and detached alike', (t, sim) => {
+simulated('where external buffers are refused (Electron), arenas live in V8-owned memory, page aligned, never registered (a transfer could free them), detached at close', (t, sim) => {
   sim.refuseExternalBuffers(true)
   try {
     const { pageSize } = platform()
-    const arena = Arena.create(3 * granularity(), { registration: 'required' })
+    const live = sim.counters().live
+    const refused = t.throws(() => Arena.create(3 * granularity(), { registration: 'required' }))
+    t.is((refused as { code?: string }).code, 'RIOPOOL_UNREGISTRABLE')
+    t.is(sim.counters().live, live, 'nothing was registered')
+    const arena = Arena.create(3 * granularity())
+    t.is(arena.registration, 'none')
+    t.is(arena.bufferId, null)
+    t.is(sim.counters().live, live)
     t.is(arena.address % BigInt(pageSize), 0n)
     t.is(arena.buffer.length, arena.size)
     // The arena is aligned inside an ArrayBuffer one page larger than it.
     t.true(arena.buffer.byteOffset < pageSize)
     t.is(arena.buffer.buffer.byteLength, arena.size + pageSize)
     arena.buffer.fill(0x3c)
-    t.true(sim.isRegistered(arena.bufferId!))
     const view = arena.buffer.subarray(10, 20)
     arena.close()
-    t.false(sim.isRegistered(arena.bufferId!))
     t.is(view.length, 0)
     t.is(arena.buffer.length, 0)
   } finally {
