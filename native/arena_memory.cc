@@ -66,8 +66,9 @@ napi_status ArenaMemory::CurrentBuffer(napi_value* result) {
   bool detached = false;
   status = napi_is_detached_arraybuffer(env_, *result, &detached);
   if (status != napi_ok || !detached) return status;
-  // We detach only in LetGo(): someone else took this one away.
-  current_view_->escaped = true;
+  // We detach only in LetGo(): someone else took this one away (unless its
+  // backing store is already gone, finalized).
+  if (current_view_ != nullptr) current_view_->escaped = true;
   return NewView(result);
 }
 
@@ -80,8 +81,8 @@ void ArenaMemory::LetGo(bool detach) {
     if (detach && napi_get_reference_value(env_, current_, &array_buffer) == napi_ok && array_buffer != nullptr &&
         napi_is_detached_arraybuffer(env_, array_buffer, &detached) == napi_ok) {
       if (detached) {
-        current_view_->escaped = true;
-      } else if (napi_detach_arraybuffer(env_, array_buffer) == napi_ok) {
+        if (current_view_ != nullptr) current_view_->escaped = true;
+      } else if (napi_detach_arraybuffer(env_, array_buffer) == napi_ok && current_view_ != nullptr) {
         Settle(current_view_);
       }
     }

@@ -9,18 +9,21 @@ const { compileAddon } = require('./compile-addon.js')
 const { gypTarget } = require('./gyp-target.js')
 
 const root = path.resolve(__dirname, '..')
-const outDir = path.join(root, '.simulated')
 const gypOs = { darwin: 'mac', win32: 'win' }[process.platform] ?? process.platform
 
-async function buildSimulated() {
+// `sanitize`: the AddressSanitizer and UBSan variant (npm run test:asan), in .asan/.
+async function buildSimulated({ sanitize = false } = {}) {
+  const outDir = path.join(root, sanitize ? '.asan' : '.simulated')
   const target = gypTarget(path.join(root, 'binding.gyp'), 'rio_buffer_pool', { OS: gypOs, simulated_rio: 1 })
+  const sanitizers = sanitize ? ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined', '-g'] : []
   const compileFlags = [
-    '-O2', '-fPIC', '-fvisibility=hidden', '-pthread',
+    ...sanitizers, sanitize ? '-O1' : '-O2', '-fPIC', '-fvisibility=hidden', '-pthread',
     ...target.cflags_cc,
     ...target.defines.map((d) => `-D${d}`),
     ...[require('node-api-headers').include_dir, ...target.include_dirs].map((d) => `-I${d}`),
   ]
   const linkFlags = [
+    ...sanitizers,
     ...(process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared', '-pthread']),
     ...target.libraries,
   ]
