@@ -16,7 +16,8 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 const fixture = path.join(__dirname, 'fixtures', 'hostile.js')
 const hasTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function'
-const release = path.join(__dirname, '..', '..', 'build', 'Release', 'rio_buffer_pool.node')
+// The release build this process loads (under Wine, the cross-built one it is pointed at).
+const release = path.join(process.env.RIO_BUFFER_POOL_PREBUILD ?? path.join(__dirname, '..', '..'), 'build', 'Release', 'rio_buffer_pool.node')
 const localSimulated = path.join(__dirname, '..', '..', '.simulated')
 const simulatedDir = process.env.RIO_BUFFER_POOL_SIMULATED ??
   (fs.existsSync(path.join(localSimulated, 'build', 'Release', 'rio_buffer_pool.node')) ? localSimulated : undefined)
