@@ -26,6 +26,7 @@ async function main() {
     UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
     RIO_BUFFER_POOL_SIMULATED: dir,
     RIO_BUFFER_POOL_PREBUILD: dir,
+    RIO_BUFFER_POOL_SANITIZED: '1',
   }
   const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
   const result = spawnSync(process.execPath, [ava, '--serial', ...tests], { cwd: root, env, stdio: 'inherit' })
