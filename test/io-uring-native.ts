@@ -2,6 +2,7 @@
 // loaded where it was built, and what tests and their child processes share.
 // No ava here: fixtures and workers import it too.
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { platform, type Lease } from '../lib/index.js'
 
@@ -34,6 +35,7 @@ export interface IoUringHelper {
   reap(ring: TestRing, min: number, timeoutMs: number): Cqe[]
   closeRing(ring: TestRing): void
   tcpConnect(port: number): number
+  closeFd(fd: number): void
   /** Lowers RLIMIT_MEMLOCK and drops CAP_IPC_LOCK; true when it is gone. */
   restrictMemlock(bytes: number): boolean
 }
@@ -50,6 +52,12 @@ const { ioUring } = platform()
 export const unavailable: string | null = !ioUring.available
   ? `needs io_uring with sparse fixed-buffer tables (Linux 5.19+); here: ${ioUring.error!.code} from ${ioUring.error!.syscall}`
   : helper === undefined ? 'needs the test/native io_uring helper, which npm test builds on Linux' : null
+
+const [major = 0, minor = 0] = os.release().split('.').map(Number)
+/** Null where reg.cloneInto() can work (slot ranges and DST_REPLACE: Linux 6.13+), else why not. */
+export const noClone: string | null = process.platform === 'linux' && (major > 6 || (major === 6 && minor >= 13))
+  ? null
+  : `needs Linux 6.13+ to clone slot ranges; here: ${process.platform} ${os.release()}`
 
 /** An SQE naming the lease's fixed buffer the way native code would. */
 export function fixed(opcode: Sqe['opcode'], fd: number, lease: Lease, userData: number, offset = 0): Sqe {

@@ -4,7 +4,7 @@
 //   submit(ring, [{opcode, fd, addr, len, bufIndex, offset?, userData}]) -> the SQEs as written
 //   reap(ring, min, timeoutMs) -> [{userData, res, flags}]
 //   closeRing(ring)
-//   tcpConnect(port) -> fd;  restrictMemlock(bytes) -> boolean (CAP_IPC_LOCK dropped)
+//   tcpConnect(port) -> fd; closeFd(fd);  restrictMemlock(bytes) -> boolean (CAP_IPC_LOCK dropped)
 //
 // opcode is 'READ_FIXED', 'WRITE_FIXED' or 'SEND_ZC' (with
 // IORING_RECVSEND_FIXED_BUF): every SQE names a fixed buffer by bufIndex
@@ -15,6 +15,8 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+
+#include <unistd.h>
 
 #include "../../native/js_error.h"
 #include "../../native/napi_guard.h"
@@ -164,6 +166,11 @@ Napi::Value TcpConnect(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  close(static_cast<int>(number_arg(info.Env(), info[0], "fd", 0, 2147483647)));
+  return info.Env().Undefined();
+}
+
 Napi::Value RestrictMemlock(const Napi::CallbackInfo& info) {
   const uint64_t bytes = static_cast<uint64_t>(number_arg(info.Env(), info[0], "bytes", 0, 9007199254740991.0));
   bool dropped = false;
@@ -184,6 +191,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rbp::set_guarded<Reap>(env, exports, "reap");
   rbp::set_guarded<CloseRing>(env, exports, "closeRing");
   rbp::set_guarded<TcpConnect>(env, exports, "tcpConnect");
+  rbp::set_guarded<CloseFd>(env, exports, "closeFd");
   rbp::set_guarded<RestrictMemlock>(env, exports, "restrictMemlock");
   return exports;
 }
