@@ -156,7 +156,9 @@ function call<T>(operation: Operation, fn: () => T, slots?: { firstSlot: number;
 
 /** An error in Node's shape whose message says what to do about it. */
 function explained(info: SystemErrorInfo, operation: Operation, what: string, slots?: { firstSlot: number; slots: number }): Error & SystemErrorInfo {
-  const base = what.includes(' failed with ') ? what : `${what}: ${info.syscall} failed with ${info.code}`
+  const base = operation === 'register' && info.code === 'EBUSY'
+    ? 'Cannot register the arena: no fixed-buffer slot is free (EBUSY)' // the registrar's own count, not a syscall
+    : what.includes(' failed with ') ? what : `${what}: ${info.syscall} failed with ${info.code}`
   const hint = advice(info, operation, slots)
   const error = new Error(hint ? `${base}. ${hint}` : base)
   return Object.assign(error, { code: info.code, errno: info.errno, syscall: info.syscall })

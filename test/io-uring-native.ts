@@ -44,9 +44,12 @@ export const IORING_CQE_F_MORE = 1 << 1
 export const IORING_CQE_F_NOTIF = 1 << 3
 
 const helperFile = path.join(__dirname, '..', '..', 'test', 'native', 'build', 'Release', 'io_uring_ring.node')
-// A helper that is there but does not load is a broken build: let it throw.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const helper = fs.existsSync(helperFile) ? (require(helperFile) as IoUringHelper) : undefined
+// Linux only: under Wine the tree may hold the Linux build. A helper that is
+// there but does not load on Linux is a broken build: let it throw.
+export const helper = process.platform === 'linux' && fs.existsSync(helperFile)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ? (require(helperFile) as IoUringHelper)
+  : undefined
 
 const { ioUring } = platform()
 export const unavailable: string | null = !ioUring.available

@@ -63,15 +63,18 @@ uring('each arena of a pool takes one slot: lease.bufferId is the slot, lease.ad
   t.deepEqual([reg.firstSlot, reg.slots, reg.slotsInUse], [0, 4, 0])
   const pool = new BufferPool({ registration: reg, arenaSize: 256 * 1024 })
   const small = pool.lease(1500)
+  const next = pool.lease(1500)
+  t.not(next.offset, 0)
   const whole = pool.lease(256 * 1024)
   t.is(reg.slotsInUse, 2)
   t.deepEqual(new Set([small.bufferId, whole.bufferId]), new Set([0n, 1n]))
-  for (const lease of [small, whole]) {
+  for (const lease of [small, next, whole]) {
     t.is(lease.arena.bufferId, lease.bufferId)
     t.is(lease.arena.registration, 'custom')
     t.is(lease.address, lease.arena.address + BigInt(lease.offset))
     t.is(pool.handles.address(lease.handle), lease.address)
   }
+  next.release()
   small.release()
   t.throws(() => small.address, { code: 'RIOPOOL_RELEASED' })
   t.throws(() => pool.handles.address(small.handle), { code: 'RIOPOOL_RELEASED' })
