@@ -52,7 +52,15 @@ Ring* ring_arg(const Napi::CallbackInfo& info) {
   return ring;
 }
 
-Napi::Value wrap(Napi::Env env, Ring* ring) {
+// Wraps the ring that open(ring) mapped, or throws what it failed with.
+template <typename Open>
+Napi::Value wrapped_ring(Napi::Env env, Open open, const char* doing) {
+  auto* ring = new Ring();
+  rbp::OsError err = open(ring);
+  if (err.failed()) {
+    delete ring;
+    throw rbp::os_error(env, err, doing);
+  }
   Napi::Object out = rbp::wrap_tagged(env, ring, kRingTag);
   out.Set("fd", ring->fd);
   return out;
@@ -60,24 +68,12 @@ Napi::Value wrap(Napi::Env env, Ring* ring) {
 
 Napi::Value OpenRing(const Napi::CallbackInfo& info) {
   const int fd = static_cast<int>(number_arg(info.Env(), info[0], "fd", 0, 2147483647));
-  auto* ring = new Ring();
-  rbp::OsError err = open_ring(fd, ring);
-  if (err.failed()) {
-    delete ring;
-    throw rbp::os_error(info.Env(), err, "cannot map the ring");
-  }
-  return wrap(info.Env(), ring);
+  return wrapped_ring(info.Env(), [fd](Ring* ring) { return open_ring(fd, ring); }, "cannot map the ring");
 }
 
 Napi::Value CreateRing(const Napi::CallbackInfo& info) {
   const uint32_t entries = static_cast<uint32_t>(number_arg(info.Env(), info[0], "entries", 1, 4096));
-  auto* ring = new Ring();
-  rbp::OsError err = create_ring(entries, ring);
-  if (err.failed()) {
-    delete ring;
-    throw rbp::os_error(info.Env(), err, "cannot create a ring");
-  }
-  return wrap(info.Env(), ring);
+  return wrapped_ring(info.Env(), [entries](Ring* ring) { return create_ring(entries, ring); }, "cannot create a ring");
 }
 
 io_uring_sqe sqe_arg(Napi::Env env, Napi::Value value, const std::string& name) {
