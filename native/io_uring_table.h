@@ -49,7 +49,8 @@ class FixedBufferTable {
   // Precondition: open().
   OsError clone_into(int ring_fd);
 
-  // Closes the descriptors. Precondition: in_use() == 0.
+  // Closes the descriptors, each once. Precondition: in_use() == 0 (the
+  // destructor, which empties what it must first, is the one exception).
   void close();
 
   bool open() const { return fd_ >= 0; }
