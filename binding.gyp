@@ -13,7 +13,9 @@
         "native/arena_memory.cc",
         "native/js_error.cc",
         "native/os_error.cc",
-        "native/rio.cc"
+        "native/rio.cc",
+        "native/io_uring_table.cc",
+        "native/io_uring_binding.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
@@ -23,13 +25,17 @@
       "defines": ["NAPI_VERSION=8", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "conditions": [
         ["OS=='win'", {
-          "sources": ["native/win/platform.cc", "native/win/rio_winsock.cc"],
+          "sources": ["native/win/platform.cc", "native/win/rio_winsock.cc", "native/io_uring_none.cc"],
           "libraries": ["-lws2_32", "-ladvapi32"],
           "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c++17"]}}
         }, {
           "sources": ["native/posix/platform.cc", "native/posix/rio_none.cc"],
           "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
-          "xcode_settings": {"CLANG_CXX_LANGUAGE_STANDARD": "c++17"}
+          "xcode_settings": {"CLANG_CXX_LANGUAGE_STANDARD": "c++17"},
+          "conditions": [
+            # io_uring fixed buffers: Linux only; elsewhere every call is ENOTSUP.
+            ["OS=='linux'", {"sources": ["native/linux/io_uring.cc"]}, {"sources": ["native/io_uring_none.cc"]}]
+          ]
         }],
         ["simulated_rio==1", {
           "defines": ["RBP_SIMULATED_RIO"],

@@ -104,6 +104,12 @@ export class Handles {
     return this.#allocator.arenaRecordOf(this.#live(h)).arena.bufferId
   }
 
+  /** arena.address + offset(h): where the lease starts in memory (an io_uring SQE's addr). */
+  address(h: number): bigint {
+    const i = this.#live(h)
+    return this.#allocator.arenaRecordOf(i).arena.address + BigInt(this.#allocator.offsetOf(i))
+  }
+
   arena(h: number): Arena {
     return this.#allocator.arenaRecordOf(this.#live(h)).arena
   }

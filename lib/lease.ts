@@ -31,9 +31,14 @@ export class Lease {
     return this.#handles.capacity(this.#liveHandle())
   }
 
-  /** RIO_BUFFERID of its arena, or null when unregistered. */
+  /** Its arena's registration: a RIO_BUFFERID, an io_uring fixed-buffer slot; null when unregistered. */
   get bufferId(): bigint | null {
     return this.#handles.bufferId(this.#liveHandle())
+  }
+
+  /** Its first byte's address: arena.address + offset (an io_uring SQE's addr). */
+  get address(): bigint {
+    return this.#handles.address(this.#liveHandle())
   }
 
   get arena(): Arena {

@@ -1,4 +1,5 @@
 import { binding } from './native.js'
+import { ioUringNative } from './io-uring-native.js'
 import type { SystemErrorInfo } from './errors.js'
 
 export interface PlatformInfo {
@@ -11,13 +12,18 @@ export interface PlatformInfo {
   largePageMinimum: number
   /** Whether Winsock Registered I/O can be used, and if not, why not. */
   rio: { available: boolean; error?: SystemErrorInfo }
+  /** Whether io_uring fixed-buffer tables (Linux 5.19+) can be used, and if not, why not. */
+  ioUring: { available: boolean; error?: SystemErrorInfo }
 }
 
 let cached: PlatformInfo | undefined
 
 /** What this machine offers an arena. Probed once per process; each call returns a fresh copy. */
 export function platform(): PlatformInfo {
-  cached ??= binding.platformInfo()
-  const { rio } = cached
-  return { ...cached, rio: rio.error ? { available: rio.available, error: { ...rio.error } } : { available: rio.available } }
+  cached ??= { ...binding.platformInfo(), ioUring: ioUringNative.probe() }
+  return { ...cached, rio: copyCapability(cached.rio), ioUring: copyCapability(cached.ioUring) }
+}
+
+function copyCapability(target: PlatformInfo['rio']): PlatformInfo['rio'] {
+  return target.error ? { available: target.available, error: { ...target.error } } : { available: target.available }
 }

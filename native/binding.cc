@@ -1,6 +1,7 @@
 // Node-API entry point: the NativeArena class and the platform description.
 #include <napi.h>
 
+#include "io_uring_binding.h"
 #include "js_error.h"
 #include "native_arena.h"
 #include "platform.h"
@@ -53,6 +54,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rbp::rio_env_attach();
   exports.Set("NativeArena", rbp::NativeArena::Define(env));
   exports.Set("platformInfo", Napi::Function::New<rbp::PlatformInfo>(env, "platformInfo"));
+  exports.Set("ioUring", rbp::io_uring_exports(env));
 #ifdef RBP_SIMULATED_RIO
   exports.Set("simulatedRio", rbp::simulated_rio::js_controls(env));
 #endif

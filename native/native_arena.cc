@@ -7,6 +7,7 @@
 
 #include "arena_memory.h"
 #include "js_error.h"
+#include "napi_guard.h"
 #include "platform.h"
 #ifdef RBP_SIMULATED_RIO
 #include "rio_simulated.h"
@@ -22,15 +23,6 @@ const napi_type_tag& arena_tag() {
   static const char anchor = 0;
   static const napi_type_tag tag{0x7269622d6172656eULL, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(&anchor))};
   return tag;
-}
-
-// Raw Node-API entry point around a callback that may throw Napi::Error.
-template <Napi::Value (*F)(const Napi::CallbackInfo&)>
-napi_value entry(napi_env env, napi_callback_info cbinfo) {
-  return Napi::details::WrapCallback(env, [&]() -> napi_value {
-    Napi::CallbackInfo info(env, cbinfo);
-    return F(info);
-  });
 }
 
 double max_arena_size() {
@@ -70,24 +62,24 @@ const char* lock_failure_hint(const OsError& err) {
 Napi::Function NativeArena::Define(Napi::Env env) {
   const auto attrs = static_cast<napi_property_attributes>(napi_enumerable | napi_configurable);
   const napi_property_descriptor accessors[] = {
-      {"arrayBuffer", nullptr, nullptr, entry<GetArrayBuffer>, nullptr, nullptr, attrs, nullptr},
-      {"byteOffset", nullptr, nullptr, entry<GetByteOffset>, nullptr, nullptr, attrs, nullptr},
-      {"address", nullptr, nullptr, entry<GetAddress>, nullptr, nullptr, attrs, nullptr},
-      {"size", nullptr, nullptr, entry<GetSize>, nullptr, nullptr, attrs, nullptr},
-      {"largePages", nullptr, nullptr, entry<GetLargePages>, nullptr, nullptr, attrs, nullptr},
-      {"osMemory", nullptr, nullptr, entry<GetOsMemory>, nullptr, nullptr, attrs, nullptr},
+      {"arrayBuffer", nullptr, nullptr, guarded<GetArrayBuffer>, nullptr, nullptr, attrs, nullptr},
+      {"byteOffset", nullptr, nullptr, guarded<GetByteOffset>, nullptr, nullptr, attrs, nullptr},
+      {"address", nullptr, nullptr, guarded<GetAddress>, nullptr, nullptr, attrs, nullptr},
+      {"size", nullptr, nullptr, guarded<GetSize>, nullptr, nullptr, attrs, nullptr},
+      {"largePages", nullptr, nullptr, guarded<GetLargePages>, nullptr, nullptr, attrs, nullptr},
+      {"osMemory", nullptr, nullptr, guarded<GetOsMemory>, nullptr, nullptr, attrs, nullptr},
   };
   // Methods go on the prototype afterwards: napi_define_class would give
   // them V8's signature check, whose "Illegal invocation" carries no code.
   const auto method_attrs = static_cast<napi_property_attributes>(napi_writable | napi_configurable);
   const napi_property_descriptor methods[] = {
-      {"registerRio", nullptr, entry<RegisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
-      {"deregisterRio", nullptr, entry<DeregisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
-      {"close", nullptr, entry<Close>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"registerRio", nullptr, guarded<RegisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"deregisterRio", nullptr, guarded<DeregisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"close", nullptr, guarded<Close>, nullptr, nullptr, nullptr, method_attrs, nullptr},
   };
   napi_value ctor;
   NAPI_THROW_IF_FAILED(env,
-                       napi_define_class(env, "NativeArena", NAPI_AUTO_LENGTH, entry<New>, nullptr,
+                       napi_define_class(env, "NativeArena", NAPI_AUTO_LENGTH, guarded<New>, nullptr,
                                          sizeof(accessors) / sizeof(accessors[0]), accessors, &ctor),
                        Napi::Function());
   Napi::Object prototype = Napi::Function(env, ctor).Get("prototype").As<Napi::Object>();
@@ -171,15 +163,9 @@ NativeArena::~NativeArena() {
 void NativeArena::Finalize(napi_env /*env*/, void* data, void* /*hint*/) { delete static_cast<NativeArena*>(data); }
 
 NativeArena& NativeArena::From(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  napi_value self = info.This();
-  bool tagged = false;
-  void* data = nullptr;
-  if (napi_check_object_type_tag(env, self, &arena_tag(), &tagged) != napi_ok || !tagged ||
-      napi_unwrap(env, self, &data) != napi_ok || data == nullptr) {
-    throw invalid_this(env, "NativeArena");
-  }
-  return *static_cast<NativeArena*>(data);
+  NativeArena* arena = unwrap_tagged<NativeArena>(info.Env(), info.This(), arena_tag());
+  if (arena == nullptr) throw invalid_this(info.Env(), "NativeArena");
+  return *arena;
 }
 
 void NativeArena::RequireOpen(Napi::Env env) const {

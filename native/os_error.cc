@@ -25,7 +25,9 @@ const Code kCodes[] = {
     {"ENOBUFS", ENOBUFS, -4060},       {"ENOMEM", ENOMEM, -4057},
     {"ENOSYS", ENOSYS, -4054},         {"ENOTSUP", ENOTSUP, -4049},
     {"EPERM", EPERM, -4048},           {"EPROTONOSUPPORT", EPROTONOSUPPORT, -4045},
-    {"EOVERFLOW", EOVERFLOW, -4026},
+    {"EOVERFLOW", EOVERFLOW, -4026},   {"EBADF", EBADF, -4083},
+    {"EBUSY", EBUSY, -4082},           {"ENXIO", ENXIO, -4033},
+    {"ETIMEDOUT", ETIMEDOUT, -4039},
 };
 
 constexpr int kUvUnknown = -4094;

@@ -1,9 +1,10 @@
 'use strict'
-// npm test's build of the test-only native helper in test/native (the RIO
-// loopback that test/rio-real.test.ts drives real Registered I/O with), with
-// node-gyp like the addon itself. Windows only: that is where RIO exists, and
-// the helper is Winsock code. Elsewhere it says so and does nothing
-// (npm run test:windows cross-builds it for Wine in scripts/windows/build.js).
+// npm test's build of the test-only native helpers in test/native, with
+// node-gyp like the addon itself: on Windows the RIO loopback that
+// test/rio-real.test.ts drives real Registered I/O with (Winsock code), on
+// Linux the io_uring submitter of test/io-uring-*.test.ts. Elsewhere it says
+// so and does nothing (npm run test:windows cross-builds the RIO one for
+// Wine in scripts/windows/build.js).
 //
 // It builds into test/native/build/, which no release reaches: package.json
 // "files" ships only the root binding.gyp and native/, and prebuildify builds
@@ -19,8 +20,10 @@ function nodeGyp(command) {
     { stdio: 'inherit' })
 }
 
-if (process.platform !== 'win32') {
-  console.log(`test helpers (test/native): skipped on ${process.platform}; they are built on Windows only, where RIO exists`)
+const helpers = { win32: 'rio_loopback.node', linux: 'io_uring_ring.node' }
+
+if (!(process.platform in helpers)) {
+  console.log(`test helpers (test/native): skipped on ${process.platform}; they are built on Windows (RIO) and Linux (io_uring) only`)
 } else {
   try {
     build()
@@ -40,5 +43,5 @@ function build() {
     if (!configured) throw error
     nodeGyp('rebuild')
   }
-  console.log(`test helpers (test/native): ${path.join(dir, 'build', 'Release', 'rio_loopback.node')}`)
+  console.log(`test helpers (test/native): ${path.join(dir, 'build', 'Release', helpers[process.platform])}`)
 }

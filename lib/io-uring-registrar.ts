@@ -1,0 +1,239 @@
+// Linux io_uring fixed buffers as a registration target: each arena of a
+// pool takes one slot of a ring's fixed-buffer table, so an SQE names a
+// lease as { buf_index: lease.bufferId, addr: lease.address, len }.
+//
+// Invariants (kept by native/io_uring_table.cc):
+// - A slot holds at most one arena, and an arena one slot: a lease never
+//   spans two, and no memory is registered twice (that would pin it twice).
+// - A slot is emptied only through deregister(), which a pool calls once
+//   the arena's last lease is released; the kernel keeps the pages pinned
+//   until requests already naming the slot complete.
+// - Every ring the registrar touches is held through its own descriptor, so
+//   the ring cannot be swapped under it by a reused fd number.
+import * as fs from 'node:fs'
+import type { Registrar } from './arena.js'
+import { optionsObject } from './arena.js'
+import { PoolError, invalidArgType, outOfRange, type SystemErrorInfo } from './errors.js'
+import { ioUringNative, type FixedBufferTableHandle } from './io-uring-native.js'
+
+export interface IoUringCreateOptions {
+  /** Fixed-buffer slots, one per arena. Default 64; at most 16384. */
+  slots?: number
+  /** Submission queue entries of the new ring. Default 64; at most 32768. */
+  entries?: number
+}
+
+export interface IoUringAttachOptions {
+  /** The first slot of the ring's table that this registrar may use. Default 0. */
+  firstSlot?: number
+  /** How many slots from firstSlot it may use. Default 64. */
+  slots?: number
+  /** Make the ring's (sparse) table, firstSlot + slots long. Default false: the ring has one. */
+  createTable?: boolean
+}
+
+/** The kernel's limit for one fixed buffer. */
+export const IO_URING_MAX_BUFFER = 2 ** 30
+const MAX_SLOTS = 16384
+const MAX_ENTRIES = 32768
+const DEFAULT_SLOTS = 64
+const DEFAULT_ENTRIES = 64
+
+type Operation = 'create' | 'attach' | 'register' | 'clone'
+
+export class IoUringRegistrar implements Registrar {
+  /** The first slot this registrar fills. */
+  readonly firstSlot: number
+  /** How many slots it may fill (one per arena). */
+  readonly slots: number
+  readonly #table: FixedBufferTableHandle
+
+  private constructor(table: FixedBufferTableHandle, firstSlot: number, slots: number) {
+    this.#table = table
+    this.firstSlot = firstSlot
+    this.slots = slots
+  }
+
+  /** A ring of the package's own, with a sparse table of `slots` slots. Linux 5.19+. */
+  static create(options?: IoUringCreateOptions): IoUringRegistrar {
+    const opts = optionsObject<IoUringCreateOptions>(options)
+    const slots = whole(opts.slots, 'options.slots', 1, MAX_SLOTS, DEFAULT_SLOTS)
+    const entries = whole(opts.entries, 'options.entries', 1, MAX_ENTRIES, DEFAULT_ENTRIES)
+    requireIoUring()
+    return new IoUringRegistrar(call('create', () => ioUringNative.create(entries, slots)), 0, slots)
+  }
+
+  /**
+   * Slots [firstSlot, firstSlot + slots) of a ring another library owns;
+   * they are emptied now. The registrar keeps its own descriptor of the
+   * ring (reg.fd) until close().
+   */
+  static attach(ringFd: number, options?: IoUringAttachOptions): IoUringRegistrar {
+    const fd = descriptor(ringFd, 'ringFd')
+    const opts = optionsObject<IoUringAttachOptions>(options)
+    const firstSlot = whole(opts.firstSlot, 'options.firstSlot', 0, MAX_SLOTS - 1, 0)
+    const slots = whole(opts.slots, 'options.slots', 1, MAX_SLOTS - firstSlot, Math.min(DEFAULT_SLOTS, MAX_SLOTS - firstSlot))
+    if (opts.createTable !== undefined && typeof opts.createTable !== 'boolean') {
+      throw invalidArgType('options.createTable', 'of type boolean', opts.createTable)
+    }
+    const createTable = opts.createTable ?? false
+    requireIoUring()
+    const table = call('attach', () => ioUringNative.attach(fd, firstSlot, slots, createTable), { firstSlot, slots })
+    return new IoUringRegistrar(table, firstSlot, slots)
+  }
+
+  /** This registrar's descriptor of the ring (for attach(), a duplicate of ringFd); -1 once closed. */
+  get fd(): number {
+    return ioUringNative.state(this.#table).fd
+  }
+
+  /** Slots holding a registration (arenas registered). */
+  get slotsInUse(): number {
+    return ioUringNative.state(this.#table).slotsInUse
+  }
+
+  get closed(): boolean {
+    return this.fd < 0
+  }
+
+  /** Registers [address, address + length) in a free slot; returns the slot (an SQE's buf_index). */
+  register(address: bigint, length: number): bigint {
+    if (typeof address !== 'bigint') throw invalidArgType('address', 'of type bigint', address)
+    if (address < 0n || address >= 2n ** 64n) throw outOfRange('address', '>= 0n && < 2n ** 64n', `${address}n`)
+    if (typeof length !== 'number') throw invalidArgType('length', 'of type number', length)
+    if (!Number.isSafeInteger(length) || length < 1 || length > IO_URING_MAX_BUFFER) {
+      throw outOfRange('length', `an integer >= 1 && <= ${IO_URING_MAX_BUFFER} (io_uring's limit of 1 GiB per fixed buffer; use arenas of at most 1 GiB)`, length)
+    }
+    return BigInt(call('register', () => ioUringNative.fill(this.#table, address, length), this))
+  }
+
+  /** Empties the slot register() returned. */
+  deregister(id: bigint): void {
+    if (typeof id !== 'bigint') throw invalidArgType('id', 'of type bigint', id)
+    if (id < BigInt(this.firstSlot) || id >= BigInt(this.firstSlot + this.slots)) {
+      throw outOfRange('id', `>= ${this.firstSlot}n && < ${this.firstSlot + this.slots}n (this registrar's slots)`, `${id}n`)
+    }
+    ioUringNative.empty(this.#table, Number(id))
+  }
+
+  /**
+   * Shares this registrar's slots with another ring (another thread's), so
+   * its SQEs can name the same bufferIds without pinning the pages again.
+   * Later registrations and deregistrations reach that ring too; the
+   * registrar holds a descriptor of it until close(). Linux 6.13+.
+   */
+  cloneInto(ringFd: number): void {
+    const fd = descriptor(ringFd, 'ringFd')
+    call('clone', () => ioUringNative.cloneInto(this.#table, fd), this)
+  }
+
+  /** Closes the registrar's ring descriptors (the ring itself if it is its own). Idempotent. */
+  close(): void {
+    const { fd, slotsInUse } = ioUringNative.state(this.#table)
+    if (fd < 0) return
+    if (slotsInUse > 0) {
+      throw new PoolError('RIOPOOL_BUSY', `${slotsInUse} arena(s) are still registered with this io_uring registrar; close their pools first`)
+    }
+    ioUringNative.close(this.#table)
+  }
+}
+
+/** Throws ENOTSUP, ENOSYS, EPERM, ... (with advice) where io_uring cannot be used. */
+function requireIoUring(): void {
+  const { available, error } = ioUringNative.probe()
+  if (!available) throw explained(error!, 'create', 'io_uring is unavailable')
+}
+
+function call<T>(operation: Operation, fn: () => T, slots?: { firstSlot: number; slots: number }): T {
+  try {
+    return fn()
+  } catch (error) {
+    const info = error as Partial<SystemErrorInfo> & Error
+    if (typeof info.errno !== 'number' || typeof info.syscall !== 'string') throw error
+    throw explained(info as SystemErrorInfo & Error, operation, info.message, slots)
+  }
+}
+
+/** An error in Node's shape whose message says what to do about it. */
+function explained(info: SystemErrorInfo, operation: Operation, what: string, slots?: { firstSlot: number; slots: number }): Error & SystemErrorInfo {
+  const base = operation === 'register' && info.code === 'EBUSY'
+    ? 'Cannot register the arena: no fixed-buffer slot is free (EBUSY)' // the registrar's own count, not a syscall
+    : what.includes(' failed with ') ? what : `${what}: ${info.syscall} failed with ${info.code}`
+  const hint = advice(info, operation, slots)
+  const error = new Error(hint ? `${base}. ${hint}` : base)
+  return Object.assign(error, { code: info.code, errno: info.errno, syscall: info.syscall })
+}
+
+function advice({ code, syscall }: SystemErrorInfo, operation: Operation, slots?: { firstSlot: number; slots: number }): string {
+  const range = slots ? `[${slots.firstSlot}, ${slots.firstSlot + slots.slots})` : ''
+  switch (code) {
+    case 'ENOMEM':
+      return operation === 'register' || operation === 'clone' ? memlockAdvice() : ''
+    case 'EPERM':
+      return disabledAdvice()
+    case 'ENOSYS':
+      return 'This kernel has no io_uring (it needs Linux 5.1, and 5.19 for sparse fixed-buffer tables), or a seccomp filter hides it'
+    case 'ENOTSUP':
+      if (syscall === 'io_uring_setup') return 'io_uring exists on Linux only; pools here run unregistered'
+      if (operation === 'attach' || operation === 'clone') return 'ringFd is not an io_uring file descriptor'
+      return 'Sparse fixed-buffer tables need Linux 5.19 or later'
+    case 'EBADF':
+      return 'ringFd is not an open file descriptor'
+    case 'EBUSY':
+      if (operation === 'register') {
+        return `All ${slots?.slots} of this registrar's fixed-buffer slots are in use (one per arena): create it with more slots (at most ${MAX_SLOTS}), use larger arenas, or lower the pool's maxBytes`
+      }
+      return 'The ring already has a fixed-buffer table: attach with createTable: false and a free slot range of that table'
+    case 'ENXIO':
+      return operation === 'attach'
+        ? 'The ring has no fixed-buffer table: attach with createTable: true, or register one on the ring first'
+        : 'The ring is gone (closed, or being torn down)'
+    case 'EINVAL':
+      if (operation === 'attach') return `The slot range ${range} passes the end of the ring's fixed-buffer table`
+      if (operation === 'clone') return 'Cloning slot ranges into a ring (IORING_REGISTER_CLONE_BUFFERS with DST_REPLACE) needs Linux 6.13 or later'
+      return ''
+    case 'EFAULT':
+      return 'The kernel cannot pin this memory: a fixed buffer must be anonymous or shared memory, not a file mapping'
+    default:
+      return ''
+  }
+}
+
+function memlockAdvice(): string {
+  const limit = ioUringNative.memlockLimit()
+  const now = limit ? `, now ${bytes(limit.soft)} (hard limit ${bytes(limit.hard)})` : ''
+  return `io_uring pins a fixed buffer's pages and charges them to RLIMIT_MEMLOCK${now}, unless the process has CAP_IPC_LOCK. ` +
+    'Raise the limit (ulimit -l in the shell that starts node; LimitMEMLOCK= in a systemd unit; docker run --ulimit memlock=...; ' +
+    'memlock in /etc/security/limits.conf), or register fewer bytes (a smaller arenaSize or maxBytes)'
+}
+
+function disabledAdvice(): string {
+  let setting = ''
+  try {
+    setting = fs.readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim()
+  } catch {
+    // Kernels before 6.6 have no such switch.
+  }
+  if (setting === '2') return 'io_uring is disabled on this system (/proc/sys/kernel/io_uring_disabled is 2)'
+  if (setting === '1') {
+    return 'io_uring is restricted on this system (/proc/sys/kernel/io_uring_disabled is 1): only members of the group in /proc/sys/kernel/io_uring_group, or CAP_SYS_ADMIN, may create rings'
+  }
+  return 'io_uring is forbidden to this process, most likely by a seccomp filter (container runtimes\' default profiles block it)'
+}
+
+function bytes(n: number): string {
+  if (n === Infinity) return 'unlimited'
+  return n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`
+}
+
+function whole(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value)
+  return value
+}
+
+function descriptor(fd: unknown, name: string): number {
+  if (typeof fd !== 'number') throw invalidArgType(name, 'of type number', fd)
+  return whole(fd, name, 0, 2 ** 31 - 1, fd)
+}
