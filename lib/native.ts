@@ -28,6 +28,8 @@ export interface NativeArena {
 interface Binding {
   NativeArena: new (size: number, lock: boolean, largePages: boolean) => NativeArena
   platformInfo(): NativePlatformInfo
+  /** Windows only (GetProcessMemoryInfo); null elsewhere. */
+  processMemory(): { workingSet: number; commit: number } | null
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

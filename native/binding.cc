@@ -30,6 +30,16 @@ Napi::Value PlatformInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value ProcessMemoryInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ProcessMemory memory{};
+  if (!process_memory(&memory)) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("workingSet", static_cast<double>(memory.working_set));
+  out.Set("commit", static_cast<double>(memory.commit));
+  return out;
+}
+
 // One per load of the addon in an environment (a second load after the
 // require cache is cleared gets its own), so attach and detach stay paired.
 struct LoadedInstance {};
@@ -54,6 +64,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rbp::rio_env_attach();
   exports.Set("NativeArena", rbp::NativeArena::Define(env));
   exports.Set("platformInfo", Napi::Function::New<rbp::PlatformInfo>(env, "platformInfo"));
+  exports.Set("processMemory", Napi::Function::New<rbp::ProcessMemoryInfo>(env, "processMemory"));
   exports.Set("ioUring", rbp::io_uring_exports(env));
 #ifdef RBP_SIMULATED_RIO
   exports.Set("simulatedRio", rbp::simulated_rio::js_controls(env));

@@ -33,4 +33,13 @@ OsError memory_unmap(void* base, size_t size, bool large_pages);
 OsError memory_lock(void* base, size_t size);
 OsError memory_unlock(void* base, size_t size);
 
+// What the OS counts for this process, where it says so through a call
+// (Windows: GetProcessMemoryInfo). False where it does not (Linux reads
+// /proc/self/status from JS instead).
+struct ProcessMemory {
+  size_t working_set;  // resident bytes
+  size_t commit;       // private committed bytes (PagefileUsage)
+};
+bool process_memory(ProcessMemory* out);
+
 }  // namespace rbp

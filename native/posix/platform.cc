@@ -52,4 +52,6 @@ OsError memory_unlock(void* base, size_t size) {
   return {};
 }
 
+bool process_memory(ProcessMemory* /*out*/) { return false; }
+
 }  // namespace rbp

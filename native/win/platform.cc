@@ -3,6 +3,9 @@
 #include "../platform.h"
 
 #include <windows.h>
+// After windows.h. Version 2 maps GetProcessMemoryInfo to kernel32's K32 export.
+#define PSAPI_VERSION 2
+#include <psapi.h>
 
 namespace rbp {
 
@@ -77,6 +80,15 @@ OsError memory_unlock(void* base, size_t size) {
   if (!VirtualUnlock(base, size))
     return OsError::from_windows(static_cast<int>(GetLastError()), "VirtualUnlock");
   return {};
+}
+
+bool process_memory(ProcessMemory* out) {
+  PROCESS_MEMORY_COUNTERS counters{};
+  counters.cb = sizeof(counters);
+  if (!GetProcessMemoryInfo(GetCurrentProcess(), &counters, sizeof(counters))) return false;
+  out->working_set = counters.WorkingSetSize;
+  out->commit = counters.PagefileUsage;
+  return true;
 }
 
 }  // namespace rbp
