@@ -5,7 +5,8 @@
 // README's quick start there (CommonJS and ESM). Then checks what a source
 // build leaves behind: the same install rebuilt from source, with the
 // compiler back, keeps only the addon in build/. Needs the npm registry
-// (for the package's two dependencies) and nothing else from the network.
+// (for the package's two dependencies) and nothing else from the network:
+// node-gyp finds Node's headers where the checkout's own build found them.
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
@@ -21,6 +22,18 @@ const check = (ok, what) => {
   log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
   if (!ok) failures.push(what)
 }
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rbp-package-'))
+const project = path.join(work, 'project')
+const installed = path.join(project, 'node_modules', 'rio-buffer-pool')
+const prebuildDir = `${process.platform}-${process.arch}`
+
+// The user's environment without what `npm run test:package` adds about this
+// checkout, and without a standing request to build from source.
+const strangerEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) =>
+  !/^npm_(lifecycle_|package_|command$|config_local_prefix$|config_call$|config_build_from_source$)/i.test(name)))
+// node-gyp compiles on every core.
+const buildEnv = { ...strangerEnv, JOBS: 'max' }
 
 // npm itself, run by this node: `npm` on PATH is not needed once PATH is cut down.
 const npmCli = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath)
@@ -53,11 +66,7 @@ function noCompilerEnv(binDir) {
     if (target) fs.symlinkSync(target, path.join(binDir, name))
   }
   const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout?.trim()
-  const env = { ...process.env, PATH: binDir, CC: '/nonexistent/cc', CXX: '/nonexistent/c++', ...(python ? { PYTHON: python } : {}) }
-  for (const name of Object.keys(env)) {
-    if (/^npm_config_build_from_source$/i.test(name) || /^npm_(lifecycle|package)_/.test(name)) delete env[name]
-  }
-  return env
+  return { ...strangerEnv, PATH: binDir, CC: '/nonexistent/cc', CXX: '/nonexistent/c++', ...(python ? { PYTHON: python } : {}) }
 }
 
 function filesUnder(dir) {
@@ -67,14 +76,6 @@ function filesUnder(dir) {
     .map((entry) => path.relative(dir, path.join(entry.parentPath ?? entry.path, entry.name)).split(path.sep).join('/'))
     .sort()
 }
-
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rbp-package-'))
-const project = path.join(work, 'project')
-const installed = path.join(project, 'node_modules', 'rio-buffer-pool')
-const prebuildDir = `${process.platform}-${process.arch}`
-
-// node-gyp compiles on every core.
-const buildEnv = { ...process.env, JOBS: 'max' }
 
 /** tsc, as `prepare` would run it in npm pack, in the background while the addon compiles. */
 function compileTypeScript() {
@@ -97,7 +98,7 @@ async function main() {
   check(!packedFiles.some((f) => f.startsWith('build/')), 'the tarball has no build/')
 
   fs.mkdirSync(project)
-  npm(['init', '-y'], { cwd: project })
+  npm(['init', '-y'], { cwd: project, env: strangerEnv })
   const env = noCompilerEnv(path.join(work, 'bin'))
   log('npm install <tarball>, no compiler')
   npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, env })
@@ -113,17 +114,18 @@ async function main() {
 
   // The control: in the same environment a build from source must fail, or
   // the install above proved nothing about the prebuild.
-  const forced = npm(['rebuild', 'rio-buffer-pool', '--build-from-source'], { cwd: project, env, allowFailure: true })
+  const fromSource = { npm_config_build_from_source: 'true' }
+  const forced = npm(['rebuild', 'rio-buffer-pool'], { cwd: project, env: { ...env, ...fromSource }, allowFailure: true })
   const compilerMissing = forced.stderr.split('\n').find((line) => line.includes('/nonexistent/c'))
   check(forced.status !== 0 && compilerMissing !== undefined,
     `in the same environment a build from source fails at the compiler: ${compilerMissing?.trim() ?? `exit ${forced.status}, ${forced.stderr.trim().split('\n').pop()}`}`)
 
-  log('npm rebuild --build-from-source, compiler back')
-  npm(['rebuild', 'rio-buffer-pool', '--build-from-source'], { cwd: project, env: buildEnv })
+  log('npm rebuild with npm_config_build_from_source=true, compiler back')
+  npm(['rebuild', 'rio-buffer-pool'], { cwd: project, env: { ...buildEnv, ...fromSource } })
   const built = filesUnder(path.join(installed, 'build'))
   check(built.join() === 'Release/rio_buffer_pool.node', `a source build leaves only build/Release/rio_buffer_pool.node (${built.join(', ')})`)
-  const fromSource = snippetFailures(runSnippets(snippets, project))
-  check(fromSource.length === 0, `the quick start runs on the source build${fromSource.length ? `:\n${fromSource.join('\n')}` : ''}`)
+  const onSourceBuild = snippetFailures(runSnippets(snippets, project, { env: strangerEnv }))
+  check(onSourceBuild.length === 0, `the quick start runs on the source build${onSourceBuild.length ? `:\n${onSourceBuild.join('\n')}` : ''}`)
 }
 
 main().catch((error) => {
