@@ -1,8 +1,10 @@
 // The README's quick start runs as written, in a default `npm init -y`
 // project (CommonJS) and as an ES module, and prints what the README says it
-// prints. The project reaches this checkout's build through a symlink in its
-// node_modules; `npm run test:package` runs the same snippets against the
-// packed tarball.
+// prints. The project's node_modules holds a copy of this checkout's package
+// (its `files`, package.json and the built addon) and its dependencies, as
+// an install would leave them: copied rather than linked, because Wine
+// cannot link its C: drive to the checkout. `npm run test:package` runs the
+// same snippets against the packed tarball.
 import test from 'ava'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -22,6 +24,7 @@ const snippets: {
 
 // From dist/test, on Linux and under Wine alike.
 const root = path.join(__dirname, '..', '..')
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const readme = snippets.readmeSnippets(fs.readFileSync(path.join(root, 'README.md'), 'utf8'))
 
 let project = ''
@@ -29,8 +32,14 @@ let project = ''
 test.before(() => {
   project = fs.mkdtempSync(path.join(os.tmpdir(), 'rbp-readme-'))
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify(snippets.npmInitPackage('readme-project'), null, 2))
-  fs.mkdirSync(path.join(project, 'node_modules'))
-  fs.symlinkSync(root, path.join(project, 'node_modules', 'rio-buffer-pool'), 'junction')
+  const modules = path.join(project, 'node_modules')
+  const installed = path.join(modules, pkg.name)
+  for (const entry of ['package.json', 'build/Release/rio_buffer_pool.node', ...pkg.files]) {
+    if (fs.existsSync(path.join(root, entry))) fs.cpSync(path.join(root, entry), path.join(installed, entry), { recursive: true })
+  }
+  for (const dependency of Object.keys(pkg.dependencies)) {
+    fs.cpSync(path.join(root, 'node_modules', dependency), path.join(modules, dependency), { recursive: true })
+  }
 })
 
 test.after.always(() => {
