@@ -93,8 +93,10 @@ async function main() {
   log(`npm run prebuildify (${prebuildDir}), and tsc`)
   const typescript = compileTypeScript()
   npm(['run', 'prebuildify'], { cwd: root, env: buildEnv })
-  // prebuildify moves the addon it built out of build/Release: relink the
-  // checkout's own (the objects are current), which its tests load.
+  // prebuildify strips the addon in build/Release, which node-gyp hard-links
+  // to the linker's output, then moves it out: relink the checkout's own from
+  // its (current) objects, unstripped, for the tests that load it.
+  fs.rmSync(path.join(root, 'build', 'Release', 'obj.target', 'rio_buffer_pool.node'), { force: true })
   npm(['run', 'build:native'], { cwd: root, env: buildEnv })
   await typescript
   check(fs.existsSync(path.join(root, 'build', 'Release', 'rio_buffer_pool.node')), "the checkout keeps its own build/Release/rio_buffer_pool.node")
