@@ -3,7 +3,7 @@
 // project relies on are there. test.yml runs `npm test` on every OS the
 // package supports with every Node it promises, expecting real RIO on the
 // Windows runners; release.yml builds N-API prebuilds with prebuildify for
-// the six targets and packs them.
+// the six targets and for Alpine (musl) on x64 and arm64, and packs them.
 import test from 'ava'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -93,9 +93,8 @@ test('test.yml expects real RIO on the Windows runners, so the real-RIO tests ca
   t.is(npmTest?.env?.RIO_BUFFER_POOL_EXPECT_RIO, "${{ startsWith(matrix.os, 'windows') && '1' || '0' }}")
 })
 
-test('release.yml builds prebuilds with prebuildify --napi --strip for win32, linux and darwin on x64 and arm64, then packs them', t => {
-  const { jobs } = load('release.yml')
-  const prebuild = jobs.prebuild!
+test('release.yml builds prebuilds with prebuildify --napi --strip for win32, linux and darwin on x64 and arm64, the Linux ones tagged glibc', t => {
+  const prebuild = load('release.yml').jobs.prebuild!
   const include = prebuild.strategy!.matrix.include!
   const targets = include.map(entry => entry.target).sort()
   t.deepEqual(targets, ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'win32-arm64', 'win32-x64'])
@@ -104,14 +103,37 @@ test('release.yml builds prebuilds with prebuildify --napi --strip for win32, li
     const [platform, arch] = target!.split('-') as [string, string]
     t.regex(os!, runner[platform]!, `${target} runs on ${os}`)
     t.regex(args!, new RegExp(`(^|\\s)--arch ${arch}(\\s|$)`), `${target} builds for ${arch}`)
+    t.is(/(^|\s)--tag-libc(\s|$)/.test(args!), platform === 'linux', `${target}: --tag-libc on Linux only`)
   }
   t.is(prebuild['runs-on'], '${{ matrix.os }}')
   const build = commands(prebuild).find(line => line.includes('prebuildify'))
   t.regex(build ?? '', /^npx prebuildify --napi --strip \$\{\{ matrix\.args \}\}$/)
   t.true(prebuild.steps.some(step => step.uses?.startsWith('actions/upload-artifact@') && step.with?.path === 'prebuilds/'))
+})
 
+test('release.yml builds the musl prebuilds inside node:20-alpine on x64 and arm64, tagged musl, and loads them there', t => {
+  const musl = load('release.yml').jobs['prebuild-musl']!
+  const include = musl.strategy!.matrix.include!
+  t.deepEqual(include.map(entry => entry.target).sort(), ['linux-arm64-musl', 'linux-x64-musl'])
+  for (const { os, target, arch } of include) {
+    t.regex(os!, /^ubuntu-/, `${target} runs on ${os}`)
+    t.is(target, `linux-${arch}-musl`)
+  }
+  t.is(musl['runs-on'], '${{ matrix.os }}')
+  const docker = commands(musl).find(line => line.startsWith('docker run'))
+  t.truthy(docker, 'the build runs in a container')
+  t.regex(docker!, /\snode:20-alpine\s/)
+  t.regex(docker!, /npm ci --ignore-scripts && npx prebuildify --napi --strip --tag-libc --arch \$\{\{ matrix\.arch \}\}/)
+  t.regex(docker!, /PREBUILDS_ONLY=1 node .*require\('node-gyp-build'\)\('\.'\)\.platformInfo\(\)/, 'the musl prebuild is the one node-gyp-build picks there, and it loads')
+  t.true(musl.steps.some(step => step.uses?.startsWith('actions/upload-artifact@') && step.with?.path === 'prebuilds/'
+    && step.with?.name === 'prebuild-${{ matrix.target }}'))
+})
+
+test('release.yml packs the package after every prebuild, glibc and musl, with all of them in prebuilds/', t => {
+  const { jobs } = load('release.yml')
   const pack = Object.values(jobs).find(job => commands(job).some(line => line.includes('npm pack')))
   t.truthy(pack, 'a job packs the package')
-  t.true([pack!.needs].flat().includes('prebuild'), 'after every prebuild')
-  t.true(pack!.steps.some(step => step.uses?.startsWith('actions/download-artifact@')))
+  t.deepEqual([pack!.needs].flat().sort(), ['prebuild', 'prebuild-musl'])
+  const download = pack!.steps.find(step => step.uses?.startsWith('actions/download-artifact@'))
+  t.like(download?.with, { pattern: 'prebuild-*', path: 'prebuilds', 'merge-multiple': true })
 })
