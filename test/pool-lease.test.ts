@@ -164,9 +164,9 @@ test('the handle face and the Lease face share one state', t => {
   t.throws(() => lease.buffer, { instanceOf: PoolError, code: 'RIOPOOL_RELEASED' })
 })
 
-test('sizes round to their class: 40 -> 64, 576 -> 640, 1500 -> 1536, 4000 -> 4096', t => {
+test('sizes round to their class: 40 -> 48, 576 -> 640, 1500 -> 1536, 4000 -> 4096', t => {
   const pool = new BufferPool({ arenaSize: MiB })
-  for (const [asked, capacity] of [[40, 64], [576, 640], [1500, 1536], [4000, 4096], [65536, 65536]] as const) {
+  for (const [asked, capacity] of [[40, 48], [576, 640], [1500, 1536], [4000, 4096], [65536, 65536]] as const) {
     const h = pool.handles.lease(asked)
     t.is(pool.handles.capacity(h), capacity)
     t.is(pool.handles.length(h), asked)
