@@ -34,3 +34,23 @@ test('stats() lists every size class with slab geometry', t => {
   t.is(classes.length, 44)
   t.true(classes.every(k => k.slabs === 0 && k.slots === 0 && k.freeSlots === 0))
 })
+
+test('stats() derives leased and requested bytes from the slots: cached slots and huge runs counted exactly', t => {
+  const pool = new BufferPool({ arenaSize: 4 * MiB, registration: 'off' })
+  const sizes = [1, 16, 17, 48, 49, 4096, 65536, 65537, 69632, MiB, 3 * MiB + 1]
+  const capacity = (n: number) => (n > 65536 ? Math.ceil(n / 4096) * 4096 : SIZE_CLASSES.find(k => k.size >= n)!.size)
+  const held = sizes.map(n => pool.handles.lease(n))
+  // Leased and released again: these sit in caches and must not count.
+  for (let k = 0; k < 100; k++) pool.handles.release(pool.handles.lease(1 + (k * 37) % 65536))
+  for (const [k, h] of held.entries()) {
+    t.is(pool.handles.length(h), sizes[k]!, `length of ${sizes[k]}`)
+    t.is(pool.handles.capacity(h), capacity(sizes[k]!), `capacity of ${sizes[k]}`)
+    t.is(pool.handles.buffer(h).length, sizes[k]!)
+  }
+  const stats = pool.stats()
+  t.is(stats.outstandingLeases, sizes.length)
+  t.is(stats.requestedBytes, sizes.reduce((a, b) => a + b, 0))
+  t.is(stats.leasedBytes, sizes.reduce((a, n) => a + capacity(n), 0))
+  for (const h of held) pool.handles.release(h)
+  t.is(pool.stats().leasedBytes, 0)
+})
