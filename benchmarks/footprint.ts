@@ -33,27 +33,26 @@ export interface DrainFigures {
 }
 
 /**
- * Three bursts of 20,000 short-lived leases (64 B to 16 KiB, log-uniform),
- * one in 50 leases kept for good; after each burst the short-lived ones are
- * released and the pool trims. 1 MiB arenas, no spares.
+ * 1,000 long-lived leases, then a burst of 30,000 short-lived ones of which
+ * 1 in `keepEvery` is kept too (0: none); the rest are released and the pool
+ * trims. Sizes 64 B to 16 KiB, log-uniform; 1 MiB arenas, no spares. What is
+ * left in arenas over what the kept leases asked for is the fragmentation.
  */
-export function burstDrain(): DrainFigures {
+export function burstDrain(keepEvery: number): DrainFigures {
   const pool = new BufferPool({ arenaSize: MiB, maxBytes: 1024 * MiB, spareArenas: 0, registration: 'off' })
   const H = pool.handles
   const next = seeded(99)
-  const kept: number[] = []
-  let peakArenaBytes = 0
-  for (let burst = 0; burst < 3; burst++) {
-    const short: number[] = []
-    for (let k = 0; k < 20_000; k++) {
-      const h = H.lease(Math.round(64 * 2 ** (8 * (next() / 0x7fffffff))))
-      if (k % 50 === 0) kept.push(h)
-      else short.push(h)
-    }
-    peakArenaBytes = pool.stats().arenaBytes
-    for (const h of short) H.release(h)
-    pool.trim()
+  const size = () => Math.round(64 * 2 ** (8 * (next() / 0x7fffffff)))
+  const kept = Array.from({ length: 1000 }, () => H.lease(size()))
+  const short: number[] = []
+  for (let k = 0; k < 30_000; k++) {
+    const h = H.lease(size())
+    if (keepEvery !== 0 && k % keepEvery === 0) kept.push(h)
+    else short.push(h)
   }
+  const peakArenaBytes = pool.stats().arenaBytes
+  for (const h of short) H.release(h)
+  pool.trim()
   const stats = pool.stats()
   const figures = { longLived: kept.length, requestedBytes: stats.requestedBytes, peakArenaBytes, arenaBytes: stats.arenaBytes, arenas: stats.arenas }
   for (const h of kept) H.release(h)
@@ -74,15 +73,19 @@ export function bookkeepingPerSlot(size: number): number {
 export interface FootprintFigures {
   readonly imix: { leases: number; requestedBytes: number; leasedBytes: number; arenaBytes: number; arenas: number }
   readonly imixRatio: number
+  /** The burst drained completely, and with 1 in 100 of it kept. */
   readonly drain: DrainFigures
   readonly drainRatio: number
+  readonly trickle: DrainFigures
+  readonly trickleRatio: number
   /** Slot size -> bookkeeping bytes per slot. */
   readonly perSlot: Record<number, number>
 }
 
 export function measureFootprint(): FootprintFigures {
   const s = imixFill()
-  const drain = burstDrain()
+  const drain = burstDrain(0)
+  const trickle = burstDrain(100)
   const perSlot: Record<number, number> = {}
   for (const size of [16, 64, 1024, 1500]) perSlot[size] = bookkeepingPerSlot(size)
   return {
@@ -90,6 +93,8 @@ export function measureFootprint(): FootprintFigures {
     imixRatio: s.arenaBytes / s.requestedBytes,
     drain,
     drainRatio: drain.arenaBytes / drain.requestedBytes,
+    trickle,
+    trickleRatio: trickle.arenaBytes / trickle.requestedBytes,
     perSlot,
   }
 }
@@ -97,7 +102,7 @@ export function measureFootprint(): FootprintFigures {
 export function printFootprint(f: FootprintFigures): string[] {
   const w = [52, 16, 9]
   const n = (v: number) => v.toLocaleString('en-US')
-  const { imix, drain } = f
+  const { imix } = f
   return [
     'Footprint: IMIX (40/576/1500 bytes, 7:4:1) until 16 arenas of 4 MiB are full',
     row(['leases', n(imix.leases), ''], w),
@@ -106,11 +111,17 @@ export function printFootprint(f: FootprintFigures): string[] {
     row(['arena bytes (arenaBytes)', n(imix.arenaBytes), `${f.imixRatio.toFixed(3)}x`], w),
     row(['one registration per buffer: pages locked', n(imix.leases * 4096), `${formatRatio(imix.leases * 4096 / imix.requestedBytes)}x`], w) + '  >= 1 page each',
     '',
-    'Fragmentation: 3 bursts of 20,000 leases (64 B..16 KiB), 1 in 50 kept; after each, the rest released and trim()',
-    row(['long-lived leases kept', n(drain.longLived), ''], w),
-    row(['their bytes (requestedBytes)', n(drain.requestedBytes), '1.000x'], w),
-    row(['arena bytes at the last burst', n(drain.peakArenaBytes), `${(drain.peakArenaBytes / drain.requestedBytes).toFixed(2)}x`], w),
-    row([`arena bytes after the drain (${drain.arenas} arenas of 1 MiB)`, n(drain.arenaBytes), `${f.drainRatio.toFixed(2)}x`], w),
+    'Fragmentation: 1,000 long-lived leases, then a burst of 30,000 short-lived ones drained; 64 B..16 KiB; trim()',
+    ...(['drain', 'trickle'] as const).flatMap(which => {
+      const d = f[which]
+      const ratio = which === 'drain' ? f.drainRatio : f.trickleRatio
+      return [
+        which === 'drain' ? 'the whole burst released:' : '1 in 100 of the burst kept too (a trickle of long-lived leases):',
+        row([`  kept leases, their bytes (requestedBytes)`, n(d.requestedBytes), `${n(d.longLived)}`], w),
+        row(['  arena bytes at the height of the burst', n(d.peakArenaBytes), `${(d.peakArenaBytes / d.requestedBytes).toFixed(2)}x`], w),
+        row([`  arena bytes after the drain (${d.arenas} arenas of 1 MiB)`, n(d.arenaBytes), `${ratio.toFixed(2)}x`], w),
+      ]
+    }),
     '',
     'Allocator bookkeeping (bytes of its arrays, allocated capacity; 16 MiB arena, every slot leased):',
     ...Object.entries(f.perSlot).map(([size, b]) => row([`${size}-byte leases`, `${b.toFixed(2)} B/slot`, ''], w)),
