@@ -33,7 +33,8 @@
 //
 // Hot path. leaseClassed() and releaseOne() are kept small enough for V8 to
 // inline both into a caller's loop (its budget is about 920 bytes of bytecode
-// in all); every rare branch is a named method of its own. Fields are plain
+// in all), with no helper calls of their own; every rare branch is a named
+// method of its own. Fields are plain
 // (documented @internal) rather than #private, which costs brand checks.
 import type { ArenaOptions } from './arena.js'
 import { ArenaSet, type ArenaRecord } from './arena-set.js'
@@ -167,15 +168,12 @@ export class Allocator {
     const cached = this.cacheCount[c]! - 1
     if (cached < 0) return this.leaseUncached(c, size)
     this.cacheCount[c] = cached
-    return this.issue(this.cache[c * CACHE_SLOTS + cached]!, size)
-  }
-
-  /** Hands slot i out with one reference. `length` is what fits the slot word (1..65536). */
-  issue(i: number, length: number): number {
+    // Issued here, not in a helper: one function less against V8's inlining budget.
+    const i = this.cache[c * CACHE_SLOTS + cached]!
     const slots = this.slots
     const word = slots[2 * i + 1]!
     slots[2 * i] = 1
-    slots[2 * i + 1] = word | length
+    slots[2 * i + 1] = word | size
     this.arenaLeases[this.granuleArena[i >> GRANULE_SHIFT]!]!++
     return i * 256 + (word >>> GEN_SHIFT)
   }
@@ -189,13 +187,6 @@ export class Allocator {
     const slots = this.slots
     const word = slots[2 * i + 1]!
     if (slots[2 * i] !== 1 || word >>> GEN_SHIFT !== (h & 255) || h >>> 0 !== h) return false
-    this.free(i, word)
-    return true
-  }
-
-  /** Precondition: slot i is live and `word` is its second word. */
-  free(i: number, word: number): void {
-    const slots = this.slots
     slots[2 * i] = 0
     slots[2 * i + 1] = (word + (1 << GEN_SHIFT)) & ~LENGTH_MASK
     const c = (word >>> CLASS_SHIFT) & CLASS_MASK
@@ -207,6 +198,7 @@ export class Allocator {
       this.overflow(c, i)
     }
     if (--this.arenaLeases[this.granuleArena[i >> GRANULE_SHIFT]!]! === 0) this.arenaIdle()
+    return true
   }
 
   /** The slot index behind a live handle, or -1. */
@@ -222,12 +214,13 @@ export class Allocator {
   /** Drops n references from a live slot; frees it at zero. Precondition: 0 < n <= refCount. */
   releaseSlot(i: number, n: number): boolean {
     const refs = this.slots[2 * i]! - n
-    if (refs !== 0) {
-      this.slots[2 * i] = refs
-      return false
+    if (refs === 0) {
+      // The last references go at once: free it as the last single reference would.
+      this.slots[2 * i] = 1
+      return this.releaseOne(i * 256 + (this.slots[2 * i + 1]! >>> GEN_SHIFT))
     }
-    this.free(i, this.slots[2 * i + 1]!)
-    return true
+    this.slots[2 * i] = refs
+    return false
   }
 
   // ---- slow paths: kept out of the hot functions so V8 never inlines them ----
@@ -243,7 +236,12 @@ export class Allocator {
     const pages = Math.ceil(size / PAGE_SIZE)
     const s = this.newSlabRecord(HUGE, pages, 1, 1)
     if (s < 0) return -1
-    return this.issue(this.slabs[s * SLAB_STRIDE + BASE]!, size - (pages - 1) * PAGE_SIZE)
+    const i = this.slabs[s * SLAB_STRIDE + BASE]!
+    const word = this.slots[2 * i + 1]!
+    this.slots[2 * i] = 1
+    this.slots[2 * i + 1] = word | (size - (pages - 1) * PAGE_SIZE) // what its last page holds
+    this.arenaLeases[this.arenas.placedArena]!++
+    return i * 256 + (word >>> GEN_SHIFT)
   }
 
   /** A full cache, or a huge lease (whose count is always "full"). */
@@ -258,13 +256,13 @@ export class Allocator {
       s = this.nextSlab(c)
       if (s < 0) return -1
     }
-    const first = this.takeSlot(s, c)
-    // Fill half the cache so the next misses are a while away; leave room for releases.
-    // Taken lowest first and pushed in reverse, so lowest addresses leave first.
-    const n = Math.min(CACHE_SLOTS / 2, this.slabs[s * SLAB_STRIDE + FREE]!)
+    // Fill half the cache (and one to lease now) so the next misses are a
+    // while away, leaving room for releases. Taken lowest first and pushed in
+    // reverse, so lowest addresses leave first.
+    const n = Math.min(CACHE_SLOTS / 2 + 1, this.slabs[s * SLAB_STRIDE + FREE]!)
     for (let k = n - 1; k >= 0; k--) this.cache[c * CACHE_SLOTS + k] = this.takeSlot(s, c)
     this.cacheCount[c] = n
-    return this.issue(first, size)
+    return this.leaseClassed(size)
   }
 
   /** The fullest partial slab of class c, else a new one; it becomes the class's current slab. */
