@@ -1,9 +1,10 @@
 // Lease/release pairs by size and face, against an Int32Array free list (the
 // floor for any pool in JavaScript), Buffer.allocUnsafe and @thi.ng/malloc,
 // all holding the same live ring, timed in interleaved rounds in one process.
-// measureHotPath() returns figures; printHotPath() formats them.
+// measureFace() and measureSelfCheck() return one process's figures,
+// hotPathFigures() assembles them, printHotPath() formats them.
 import { BufferPool } from '../lib/index.js'
-import { formatNs, formatRatio, medianNs, ratio, row, timeInterleaved, type Case, type Ratio } from './harness.js'
+import { formatNs, formatRatio, medianNs, quantile, ratio, row, timeInterleaved, type Case, type Ratio } from './harness.js'
 import {
   ALL_FACES, KiB, MiB, fixedSizes, groupCases, imixSizes, loadMemPool, randomSizes, type Face, type GroupSpec,
 } from './workloads.js'
@@ -23,11 +24,14 @@ export interface GroupFigures {
   readonly name: string
   readonly live: number
   readonly randomVictims: boolean
-  /** Median ns per floor step: orientation only. */
+  /** Median ns per floor step (the median over this group's processes): orientation only. */
   readonly floorNs: number
   /** Per face: median ns per pair, and the median of per-round ratios to the floor. */
   readonly faces: Partial<Record<Face, { ns: number; vsFloor: Ratio }>>
-  /** Buffer.allocUnsafe over a Lease pair, and @thi.ng/malloc over a handle pair, per round. */
+  /**
+   * Buffer.allocUnsafe over a Lease pair, and @thi.ng/malloc over a handle
+   * pair: each face's median ratio to its own floor, divided.
+   */
   readonly allocUnsafeOverLease: Ratio
   readonly thingOverHandle: Ratio
 }
@@ -45,62 +49,94 @@ export interface HotPathFigures {
 }
 
 // The self-check: the 1500-byte handle pair and the floor with 1024 live,
-// written as the plainest loops a user would write, with no ring state.
-function plainHandlePair(pool: BufferPool, held: number[], ops: number): void {
+// written as the plainest loops a user would write, with no ring state or
+// tables. Compiled like the cases (new Function), so each has its own
+// optimised code, and V8 treats both methods alike.
+const plainHandlePair = new Function('pool', 'held', 'ops', `
   const H = pool.handles
   for (let k = 0; k < ops; k++) {
     const h = H.lease(1500)
-    H.release(held[k & 1023]!)
+    H.release(held[k & 1023])
     held[k & 1023] = h
-  }
-}
+  }`) as (pool: BufferPool, held: number[], ops: number) => void
 
-function plainFloor(free: { stack: Int32Array; top: number }, held: number[], ops: number): void {
-  const stack = free.stack
-  let top = free.top
+// top arrives as an argument: a constant would let V8 keep the top entry in a
+// register, which no real free list allows.
+const plainFloor = new Function('stack', 'top', 'held', 'ops', `
   for (let k = 0; k < ops; k++) {
-    const slot = stack[--top]!
-    stack[top++] = held[k & 1023]!
+    const slot = stack[--top]
+    stack[top++] = held[k & 1023]
     held[k & 1023] = slot
   }
-  free.top = top
-}
+  return top`) as (stack: Int32Array, top: number, held: number[], ops: number) => number
 
 function selfCheckCases(): Case[] {
   const pool = new BufferPool({ registration: 'off' })
   const held = Array.from({ length: 1024 }, () => pool.handles.lease(1500))
-  const free = { stack: new Int32Array(1025), top: 1 }
-  free.stack[0] = 1024
+  const stack = new Int32Array(1025)
+  stack[0] = 1024
+  let top = 1
   const slots = Array.from({ length: 1024 }, (_, k) => k)
   return [
     { name: 'plain/handles', run: ops => plainHandlePair(pool, held, ops) },
-    { name: 'plain/floor', run: ops => plainFloor(free, slots, ops) },
+    { name: 'plain/floor', run: ops => { top = plainFloor(stack, top, slots, ops) } },
   ]
 }
 
-export async function measureHotPath(rounds: number, groups: readonly GroupSpec[] = HOT_PATH_GROUPS): Promise<HotPathFigures> {
-  const Mem = await loadMemPool()
-  const cases = [...groups.flatMap(g => groupCases(g, Mem)), ...selfCheckCases()]
-  const t = timeInterleaved(cases, rounds)
-  const figures: GroupFigures[] = groups.map(spec => {
-    const at = (face: Face) => `${spec.name}/${face}`
-    const faces: GroupFigures['faces'] = {}
-    for (const face of spec.faces) faces[face] = { ns: medianNs(t, at(face)), vsFloor: ratio(t, at(face), at('floor')) }
+/** One face of one group against its floor, interleaved: what one child process measures. */
+export interface FaceFigures {
+  readonly group: string
+  readonly face: Face
+  readonly ns: number
+  readonly floorNs: number
+  /** Per round, face ns over floor ns. */
+  readonly perRound: number[]
+}
+
+export async function measureFace(group: string, face: Face, rounds: number): Promise<FaceFigures> {
+  const spec = HOT_PATH_GROUPS.find(g => g.name === group)
+  if (!spec) throw new Error(`unknown group ${group}`)
+  const t = timeInterleaved(groupCases({ ...spec, faces: ['floor', face] }, await loadMemPool()), rounds)
+  const faceNs = t.ns.get(`${group}/${face}`)!
+  const floorNs = t.ns.get(`${group}/floor`)!
+  return { group, face, ns: medianNs(t, `${group}/${face}`), floorNs: medianNs(t, `${group}/floor`), perRound: faceNs.map((ns, r) => ns / floorNs[r]!) }
+}
+
+/** The self-check: the plain loops against the harness's 1500-byte floor and handle pair, interleaved in one process. */
+export async function measureSelfCheck(rounds: number): Promise<SelfCheck> {
+  const spec = HOT_PATH_GROUPS.find(g => g.name === '1500')!
+  const t = timeInterleaved([...groupCases({ ...spec, faces: ['floor', 'handles'] }, await loadMemPool()), ...selfCheckCases()], rounds)
+  return { handle: ratio(t, 'plain/handles', '1500/handles'), floor: ratio(t, 'plain/floor', '1500/floor') }
+}
+
+function summary(values: readonly number[]): Ratio {
+  return { median: quantile(values, 0.5), p25: quantile(values, 0.25), p75: quantile(values, 0.75) }
+}
+
+/** a over b where each was measured against its own floor: medians divided, spread from the quartiles crossed. */
+function across(a: Ratio, b: Ratio): Ratio {
+  return { median: a.median / b.median, p25: a.p25 / b.p75, p75: a.p75 / b.p25 }
+}
+
+/** Assembles the children's figures into the report's. */
+export function hotPathFigures(rounds: number, faces: readonly FaceFigures[], selfCheck: SelfCheck): HotPathFigures {
+  const groups = HOT_PATH_GROUPS.map(spec => {
+    const mine = faces.filter(f => f.group === spec.name)
+    const floorNs = quantile(mine.map(f => f.floorNs), 0.5)
+    const byFace: GroupFigures['faces'] = { floor: { ns: floorNs, vsFloor: { median: 1, p25: 1, p75: 1 } } }
+    for (const f of mine) byFace[f.face] = { ns: f.ns, vsFloor: summary(f.perRound) }
+    const vs = (face: Face) => byFace[face]!.vsFloor
     return {
       name: spec.name,
       live: spec.live,
       randomVictims: spec.randomVictims,
-      floorNs: medianNs(t, at('floor')),
-      faces,
-      allocUnsafeOverLease: ratio(t, at('allocUnsafe'), at('lease')),
-      thingOverHandle: ratio(t, at('thing'), at('handles')),
+      floorNs,
+      faces: byFace,
+      allocUnsafeOverLease: across(vs('allocUnsafe'), vs('lease')),
+      thingOverHandle: across(vs('thing'), vs('handles')),
     }
   })
-  return {
-    rounds,
-    groups: figures,
-    selfCheck: { handle: ratio(t, 'plain/handles', '1500/handles'), floor: ratio(t, 'plain/floor', '1500/floor') },
-  }
+  return { rounds, groups, selfCheck }
 }
 
 const FACE_LABELS: Record<Face, string> = {
@@ -120,8 +156,9 @@ function spread(r: Ratio): string {
 export function printHotPath(f: HotPathFigures): string[] {
   const w = [42, 9, 9, 11]
   const lines = [
-    `Hot path: pairs with a live ring, by size and face (direct loops, ${f.rounds} interleaved rounds;`,
-    'ratios are medians of per-round ratios to the floor timed in the same round; p25-p75 their spread)',
+    `Hot path: pairs with a live ring, by size and face. Each face runs in its own process against the floor,`,
+    `in ${f.rounds} interleaved rounds of direct loops; ratios are medians of per-round ratios to the floor`,
+    'timed in the same round (p25-p75 their spread); the last two rows divide two faces\' ratios.',
   ]
   for (const g of f.groups) {
     lines.push('')

@@ -1,14 +1,19 @@
-// npm run bench: the benchmark report. Each section runs in a fresh Node
-// process (so none inherits another's type feedback or heap) and hands back
-// its figures as JSON; this process prints them and checks the issue's bars.
-//   node dist/benchmarks/report.js [--rounds N] [--section hot-path|scaling|footprint]
+// npm run bench: the benchmark report. Every measurement runs in a fresh
+// Node process (one per size and face, with its own floor; one per scaling
+// face; the self-check; the footprint), so none inherits another's type
+// feedback or pays for another's garbage collection, and hands back its
+// figures as JSON; this process prints them and checks the issue's bars.
+//   node dist/benchmarks/report.js [--rounds N]
 import { execFileSync } from 'node:child_process'
 import * as os from 'node:os'
 import { platform } from '../lib/index.js'
 import { formatRatio } from './harness.js'
 import { measureFootprint, printFootprint, type FootprintFigures } from './footprint.js'
-import { measureHotPath, printHotPath, type HotPathFigures } from './hot-path.js'
-import { measureScaling, printScaling, type ScalingFigures } from './scaling.js'
+import {
+  HOT_PATH_GROUPS, hotPathFigures, measureFace, measureSelfCheck, printHotPath, type FaceFigures, type HotPathFigures, type SelfCheck,
+} from './hot-path.js'
+import { measureScalingFace, printScaling, scalingFigures, type ScalingFace, type ScalingFigures } from './scaling.js'
+import type { Face } from './workloads.js'
 
 const DEFAULT_ROUNDS = 21
 
@@ -51,19 +56,29 @@ function option(name: string): string | undefined {
   return at >= 0 ? process.argv[at + 1] : undefined
 }
 
-function inChild<T>(section: string, rounds: number): T {
-  const out = execFileSync(process.execPath, ['--max-old-space-size=4096', __filename, '--section', section, '--rounds', String(rounds)],
+function inChild<T>(rounds: number, ...args: string[]): T {
+  const out = execFileSync(process.execPath, ['--max-old-space-size=4096', __filename, '--rounds', String(rounds), ...args],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 })
   return JSON.parse(out) as T
 }
 
 async function child(section: string, rounds: number): Promise<void> {
-  const figures = section === 'hot-path' ? await measureHotPath(rounds)
-    : section === 'scaling' ? await measureScaling(rounds)
+  const face = option('--face') as Face
+  const figures = section === 'face' ? await measureFace(option('--group')!, face, rounds)
+    : section === 'self-check' ? await measureSelfCheck(rounds)
+    : section === 'scaling' ? await measureScalingFace(face, rounds)
     : section === 'footprint' ? measureFootprint()
     : undefined
   if (figures === undefined) throw new Error(`unknown section ${section}`)
   process.stdout.write(JSON.stringify(figures))
+}
+
+function measureHotPathInChildren(rounds: number): HotPathFigures {
+  const faces: FaceFigures[] = []
+  for (const group of HOT_PATH_GROUPS) {
+    for (const face of group.faces) if (face !== 'floor') faces.push(inChild<FaceFigures>(rounds, '--section', 'face', '--group', group.name, '--face', face))
+  }
+  return hotPathFigures(rounds, faces, inChild<SelfCheck>(rounds, '--section', 'self-check'))
 }
 
 async function main(): Promise<void> {
@@ -78,13 +93,15 @@ async function main(): Promise<void> {
   console.log(`RIO ${info.rio.available ? 'available' : `unavailable (${info.rio.error?.code})`}; benchmark pools use registration: 'off'`)
   console.log('Pools and baselines reach the loops as arguments; every result is held in the live ring until replaced.')
   console.log('')
-  const hot = inChild<HotPathFigures>('hot-path', rounds)
+  const hot = measureHotPathInChildren(rounds)
   console.log(printHotPath(hot).join('\n'))
   console.log('')
-  const scaling = inChild<ScalingFigures>('scaling', rounds)
+  const scaling: ScalingFigures = scalingFigures(rounds,
+    inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles'),
+    inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'lease'))
   console.log(printScaling(scaling).join('\n'))
   console.log('')
-  const footprint = inChild<FootprintFigures>('footprint', rounds)
+  const footprint = inChild<FootprintFigures>(rounds, '--section', 'footprint')
   console.log(printFootprint(footprint).join('\n'))
   console.log('')
   console.log(printBars(bars(hot, scaling, footprint)).join('\n'))

@@ -1,15 +1,39 @@
 // Per-pair cost must not grow with the live set: the 1500-byte pair with 1 K
 // and with 1 M leases held, victims chosen at random (so every lookup can
 // miss the cache), each against a floor of the same shape, interleaved in
-// one process. measureScaling() returns figures; printScaling() formats them.
-import { formatNs, formatRatio, medianNs, ratio, row, timeInterleaved, type Ratio } from './harness.js'
+// one process per face. measureScalingFace() returns one process's figures,
+// scalingFigures() assembles them, printScaling() formats them.
+import { formatNs, formatRatio, median, medianNs, quantile, row, timeInterleaved, type Ratio } from './harness.js'
 import { MiB, fixedSizes, groupCases, loadMemPool, type Face, type GroupSpec } from './workloads.js'
 
-const FACES: readonly Face[] = ['floor', 'handles', 'lease']
 export const SCALING_GROUPS: readonly GroupSpec[] = [
-  { name: '1 K', live: 1 << 10, randomVictims: true, sizes: fixedSizes(1500), faces: FACES, arenaSize: 64 * MiB },
-  { name: '1 M', live: 1 << 20, randomVictims: true, sizes: fixedSizes(1500), faces: FACES, arenaSize: 64 * MiB },
+  { name: '1 K', live: 1 << 10, randomVictims: true, sizes: fixedSizes(1500), faces: [], arenaSize: 64 * MiB },
+  { name: '1 M', live: 1 << 20, randomVictims: true, sizes: fixedSizes(1500), faces: [], arenaSize: 64 * MiB },
 ]
+
+/** One face at 1 K and 1 M live, each against its floor, interleaved: what one child process measures. */
+export interface ScalingFace {
+  readonly face: Face
+  readonly floorNs: number[]
+  readonly ns: number[]
+  /** Per round, face/floor at each live count, and the 1 M ratio over the 1 K ratio. */
+  readonly ratios: number[][]
+  readonly growth: number[]
+}
+
+export async function measureScalingFace(face: Face, rounds: number): Promise<ScalingFace> {
+  const Mem = await loadMemPool()
+  const t = timeInterleaved(SCALING_GROUPS.flatMap(g => groupCases({ ...g, faces: ['floor', face] }, Mem)), rounds)
+  const perRound = (name: string) => t.ns.get(`${name}/${face}`)!.map((ns, r) => ns / t.ns.get(`${name}/floor`)![r]!)
+  const ratios = SCALING_GROUPS.map(g => perRound(g.name))
+  return {
+    face,
+    floorNs: SCALING_GROUPS.map(g => medianNs(t, `${g.name}/floor`)),
+    ns: SCALING_GROUPS.map(g => medianNs(t, `${g.name}/${face}`)),
+    ratios,
+    growth: ratios[1]!.map((big, r) => big / ratios[0]![r]!),
+  }
+}
 
 export interface ScalingFigures {
   readonly rounds: number
@@ -19,25 +43,22 @@ export interface ScalingFigures {
   readonly leaseGrowth: number
 }
 
-export async function measureScaling(rounds: number): Promise<ScalingFigures> {
-  const Mem = await loadMemPool()
-  const t = timeInterleaved(SCALING_GROUPS.flatMap(g => groupCases(g, Mem)), rounds)
-  const points = SCALING_GROUPS.map(({ name, live }) => ({
+/** Assembles the children's figures (handles and Lease, each from its own process). */
+export function scalingFigures(rounds: number, handles: ScalingFace, lease: ScalingFace): ScalingFigures {
+  const points = SCALING_GROUPS.map(({ name, live }, k) => ({
     name,
     live,
-    floorNs: medianNs(t, `${name}/floor`),
-    handleNs: medianNs(t, `${name}/handles`),
-    leaseNs: medianNs(t, `${name}/lease`),
-    handle: ratio(t, `${name}/handles`, `${name}/floor`),
-    lease: ratio(t, `${name}/lease`, `${name}/floor`),
+    floorNs: handles.floorNs[k]!,
+    handleNs: handles.ns[k]!,
+    leaseNs: lease.ns[k]!,
+    handle: summary(handles.ratios[k]!),
+    lease: summary(lease.ratios[k]!),
   }))
-  const perRound = (face: string) => {
-    const r = (n: string) => t.ns.get(`${n}/${face}`)!.map((ns, k) => ns / t.ns.get(`${n}/floor`)![k]!)
-    const big = r('1 M')
-    const small = r('1 K')
-    return big.map((v, k) => v / small[k]!).sort((a, b) => a - b)[rounds >> 1]!
-  }
-  return { rounds, points, growth: perRound('handles'), leaseGrowth: perRound('lease') }
+  return { rounds, points, growth: median(handles.growth), leaseGrowth: median(lease.growth) }
+}
+
+function summary(values: readonly number[]): Ratio {
+  return { median: median(values), p25: quantile(values, 0.25), p75: quantile(values, 0.75) }
 }
 
 export function printScaling(f: ScalingFigures): string[] {
