@@ -2,7 +2,8 @@
 //
 // Every case is a function running `ops` steps of its loop. Each is first
 // calibrated (and warmed) to a batch of at least MIN_OPS steps and about
-// BATCH_NS; then every round times one batch of every case in turn
+// BATCH_NS (short, so that on a shared machine most batches run inside one
+// scheduler time slice); then every round times one batch of every case in turn
 // (A B C A B C ...), so a noisy moment on this shared machine hits all cases
 // of a round alike. A case's figure is the median over rounds of its time
 // divided by its baseline's time in the same round.
@@ -22,7 +23,7 @@ export interface Timings {
 }
 
 const MIN_OPS = 1000
-const BATCH_NS = 2e6
+const BATCH_NS = 0.5e6
 
 function timeBatch(run: (ops: number) => void, ops: number): number {
   const start = process.hrtime.bigint()

@@ -40,17 +40,17 @@ interface FaceSource {
   readonly setup?: string
   readonly step: string
   readonly mixedStep?: string
-  readonly teardown?: string
 }
 
 export const FACE_SOURCES = {
   // target: { stack: Int32Array, top: number }
+  // (A step pops and pushes, so top ends each batch where it started.)
   floor: {
     setup: 'const stack = target.stack; let top = target.top',
     step: 'const slot = stack[--top]; stack[top++] = items[v]; items[v] = slot',
-    // With a mix, the floor reads each size too (into `sink`), as the pool faces must.
-    mixedStep: 'sink ^= size',
-    teardown: 'target.top = top',
+    // With a mix, the floor reads each size too, as the pool faces must (into
+    // the unused entry above the top of the stack, so it cannot be dropped).
+    mixedStep: 'stack[top] = size',
   },
   // target: BufferPool
   handles: { setup: 'const H = target.handles', step: 'const h = H.lease(size); H.release(items[v]); items[v] = h' },
@@ -69,11 +69,15 @@ export const FACE_SOURCES = {
 
 export type Face = keyof typeof FACE_SOURCES
 
+/** Runs ops steps from ring.k and returns where it stopped (the caller stores it). */
 export type Loop = (target: unknown, ring: Ring<unknown>, ops: number) => number
 
-// k wraps at 2^24 between batches: it stays a small integer (`| 0` tells V8
-// so: as a float it cost the floor 2 ns a step), and every table length (a
-// power of two up to 2^22) divides 2^24, so the sequence continues.
+// k wraps at 2^24 between batches (in the caller): it stays a small integer
+// (`| 0` tells V8 so: as a float it cost the floor 2 ns a step), and every
+// table length (a power of two up to 2^22) divides 2^24, so the sequence
+// continues. Nothing after the loop computes: code there has no type feedback
+// when V8 optimises the loop in flight, and deoptimising on it at the end of
+// every batch left each batch starting unoptimised.
 export function compileLoop(face: Face, shape: Shape): Loop {
   const src: FaceSource = FACE_SOURCES[face]
   const victim = shape.randomVictims ? 'order[k & orderMask]' : 'k & mask'
@@ -82,7 +86,6 @@ export function compileLoop(face: Face, shape: Shape): Loop {
     const items = ring.items, mask = items.length - 1
     const order = ring.order, orderMask = order.length - 1
     const sizes = ring.sizes, sizeMask = sizes.length - 1, fixedSize = ring.size
-    let sink = 0
     ${src.setup ?? ''}
     let k = ring.k | 0
     for (const end = (k + ops) | 0; k < end; k++) {
@@ -91,9 +94,7 @@ export function compileLoop(face: Face, shape: Shape): Loop {
       ${src.step}
       ${shape.mixedSizes ? src.mixedStep ?? '' : ''}
     }
-    ${src.teardown ?? ''}
-    ring.k = k & 0xffffff
-    return sink`
+    return k`
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('target', 'ring', 'ops', body) as Loop
 }

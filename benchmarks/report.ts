@@ -15,7 +15,7 @@ import {
 import { measureScalingFace, printScaling, scalingFigures, type ScalingFace, type ScalingFigures } from './scaling.js'
 import type { Face } from './workloads.js'
 
-const DEFAULT_ROUNDS = 21
+const DEFAULT_ROUNDS = 41
 
 interface Bar {
   readonly figure: string
