@@ -90,6 +90,7 @@ async function main(): Promise<void> {
   const info = platform()
   console.log('rio-buffer-pool benchmark report (npm run bench)')
   console.log(`node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? 'unknown CPU'}`)
+  console.log(`1-minute load average at the start: ${os.loadavg()[0]!.toFixed(1)} (other work on this machine skews the ratios)`)
   console.log(`RIO ${info.rio.available ? 'available' : `unavailable (${info.rio.error?.code})`}; benchmark pools use registration: 'off'`)
   console.log('Pools and baselines reach the loops as arguments; every result is held in the live ring until replaced.')
   console.log('')
