@@ -24,6 +24,8 @@ export interface Timings {
 
 const MIN_OPS = 1000
 const BATCH_NS = 0.5e6
+const WARMUP_NS = 100e6
+const WARMUP_STEPS = 20_000
 
 function timeBatch(run: (ops: number) => void, ops: number): number {
   const start = process.hrtime.bigint()
@@ -31,16 +33,18 @@ function timeBatch(run: (ops: number) => void, ops: number): number {
   return Number(process.hrtime.bigint() - start) / ops
 }
 
-/** Steps per batch: at least MIN_OPS, grown until a batch takes about BATCH_NS. Also warms the case up. */
+/**
+ * Warms a case up, then finds its steps per batch: at least MIN_OPS, grown
+ * until a batch takes about BATCH_NS. The warm-up comes first and is long
+ * (WARMUP_NS, in many calls): sized while V8 still interprets the loop, a
+ * batch came out a few thousand steps long, and every call then spent much
+ * of itself climbing back into optimised code.
+ */
 function calibrate(run: (ops: number) => void): number {
+  let warm = 0
+  for (let ops = MIN_OPS; warm < WARMUP_NS; ops = Math.min(ops * 2, WARMUP_STEPS)) warm += timeBatch(run, ops) * ops
   let ops = MIN_OPS
-  for (let k = 0; k < 3; k++) timeBatch(run, ops)
-  for (;;) {
-    const ns = timeBatch(run, ops) * ops
-    if (ns >= BATCH_NS / 2 || ops >= 1 << 24) break
-    ops *= 2
-  }
-  for (let k = 0; k < 3; k++) timeBatch(run, ops)
+  while (timeBatch(run, ops) * ops < BATCH_NS / 2 && ops < 1 << 24) ops *= 2
   return ops
 }
 
