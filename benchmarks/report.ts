@@ -97,9 +97,7 @@ async function main(): Promise<void> {
   const hot = measureHotPathInChildren(rounds)
   console.log(printHotPath(hot).join('\n'))
   console.log('')
-  const scaling: ScalingFigures = scalingFigures(rounds,
-    inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles'),
-    inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'lease'))
+  const scaling: ScalingFigures = scalingFigures(rounds, inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles'))
   console.log(printScaling(scaling).join('\n'))
   console.log('')
   const footprint = inChild<FootprintFigures>(rounds, '--section', 'footprint')
