@@ -1,23 +1,19 @@
 // Memory: arena bytes against bytes asked for, for the simple IMIX mix
-// (40/576/1500 bytes, 7:4:1) filling its arenas; allocator bookkeeping per
-// slot; and what registering every buffer on its own would lock instead.
+// filling its arenas; what is left after a burst of short-lived leases
+// drains around long-lived ones; allocator bookkeeping per slot.
+// measureFootprint() returns figures; printFootprint() formats them.
 import { Allocator } from '../lib/allocator.js'
 import { BufferPool, type PoolStats } from '../lib/index.js'
-import { row } from './measure.js'
+import { formatRatio, row } from './harness.js'
+import { IMIX, MiB, seeded } from './workloads.js'
 
-const MiB = 1024 * 1024
-const IMIX = [40, 40, 40, 40, 40, 40, 40, 576, 576, 576, 576, 1500]
-
+/** IMIX leases until `arenas` arenas are full. */
 export function imixFill(arenaSize = 4 * MiB, arenas = 16): PoolStats {
   const pool = new BufferPool({ arenaSize, maxBytes: arenas * arenaSize, registration: 'off' })
-  // A fixed shuffle of the 7:4:1 mix, repeated until the budget is full.
-  let seed = 12345
-  // Park-Miller: even its low bits are usable for `% 12`.
-  const next = () => (seed = (seed * 48271) % 0x7fffffff)
+  const next = seeded(12345)
   const held: number[] = []
   for (;;) {
-    const size = IMIX[next() % IMIX.length]!
-    const h = pool.handles.tryLease(size)
+    const h = pool.handles.tryLease(IMIX[next() % IMIX.length]!)
     if (h < 0) break
     held.push(h)
   }
@@ -27,7 +23,42 @@ export function imixFill(arenaSize = 4 * MiB, arenas = 16): PoolStats {
   return stats
 }
 
-/** Bytes of ArrayBuffers the allocator itself holds per slot, when every slot is leased. */
+export interface DrainFigures {
+  readonly longLived: number
+  readonly requestedBytes: number
+  /** Arena bytes at the height of the last burst, and after it drained and the pool trimmed. */
+  readonly peakArenaBytes: number
+  readonly arenaBytes: number
+  readonly arenas: number
+}
+
+/**
+ * 1,000 long-lived leases, then a burst of 30,000 short-lived ones of which
+ * 1 in `keepEvery` is kept too (0: none); the rest are released and the pool
+ * trims. Sizes 64 B to 16 KiB, log-uniform; 1 MiB arenas, no spares. What is
+ * left in arenas over what the kept leases asked for is the fragmentation.
+ */
+export function burstDrain(keepEvery: number): DrainFigures {
+  const pool = new BufferPool({ arenaSize: MiB, maxBytes: 1024 * MiB, spareArenas: 0, registration: 'off' })
+  const H = pool.handles
+  const next = seeded(99)
+  const size = () => Math.round(64 * 2 ** (8 * (next() / 0x7fffffff)))
+  const kept = Array.from({ length: 1000 }, () => H.lease(size()))
+  const short: number[] = []
+  for (let k = 0; k < 30_000; k++) {
+    const h = H.lease(size())
+    if (keepEvery !== 0 && k % keepEvery === 0) kept.push(h)
+    else short.push(h)
+  }
+  const peakArenaBytes = pool.stats().arenaBytes
+  for (const h of short) H.release(h)
+  pool.trim()
+  const stats = pool.stats()
+  const figures = { longLived: kept.length, requestedBytes: stats.requestedBytes, peakArenaBytes, arenaBytes: stats.arenaBytes, arenas: stats.arenas }
+  for (const h of kept) H.release(h)
+  return figures
+}
+
 /** Bytes of allocator arrays per slot once every slot of one 16 MiB arena is leased at `size`. */
 export function bookkeepingPerSlot(size: number): number {
   const arenaSize = 16 * MiB
@@ -39,29 +70,60 @@ export function bookkeepingPerSlot(size: number): number {
   return perSlot
 }
 
-export function footprint(): { imixRatio: number; perSlot64: number; perSlot1500: number; lines: string[] } {
-  const stats = imixFill()
-  const imixRatio = stats.arenaBytes / stats.requestedBytes
-  const perSlot64 = bookkeepingPerSlot(64)
-  const perSlot1024 = bookkeepingPerSlot(1024)
-  const perSlot1500 = bookkeepingPerSlot(1500)
-  // One registration per buffer locks at least a page each (RIORegisterBuffer
-  // remarks), and one VirtualAlloc each reserves 64 KiB on Windows.
-  const pagesAlone = stats.outstandingLeases * 4096
-  const w = [52, 16, 12]
-  const lines = [
-    `Footprint: IMIX (40/576/1500 bytes, 7:4:1) until 16 arenas of 4 MiB are full`,
-    row(['leases', stats.outstandingLeases.toLocaleString('en-US'), ''], w),
-    row(['bytes asked for', stats.requestedBytes.toLocaleString('en-US'), '1.00x'], w),
-    row(['bytes in slots (leasedBytes)', stats.leasedBytes.toLocaleString('en-US'), `${(stats.leasedBytes / stats.requestedBytes).toFixed(3)}x`], w),
-    row(['arena bytes registered (arenaBytes)', stats.arenaBytes.toLocaleString('en-US'), `${imixRatio.toFixed(3)}x`], w) + '  target <= 1.15x',
-    row(['one registration per buffer: pages locked', pagesAlone.toLocaleString('en-US'), `${(pagesAlone / stats.requestedBytes).toFixed(2)}x`], w) + '  computed: >= 1 page each',
-    row(['  ... and registrations (kernel records)', stats.outstandingLeases.toLocaleString('en-US'), ''], w) + `  vs ${stats.arenas} here`,
+export interface FootprintFigures {
+  readonly imix: { leases: number; requestedBytes: number; leasedBytes: number; arenaBytes: number; arenas: number }
+  readonly imixRatio: number
+  /** The burst drained completely, and with 1 in 100 of it kept. */
+  readonly drain: DrainFigures
+  readonly drainRatio: number
+  readonly trickle: DrainFigures
+  readonly trickleRatio: number
+  /** Slot size -> bookkeeping bytes per slot. */
+  readonly perSlot: Record<number, number>
+}
+
+export function measureFootprint(): FootprintFigures {
+  const s = imixFill()
+  const drain = burstDrain(0)
+  const trickle = burstDrain(100)
+  const perSlot: Record<number, number> = {}
+  for (const size of [16, 64, 1024, 1500]) perSlot[size] = bookkeepingPerSlot(size)
+  return {
+    imix: { leases: s.outstandingLeases, requestedBytes: s.requestedBytes, leasedBytes: s.leasedBytes, arenaBytes: s.arenaBytes, arenas: s.arenas },
+    imixRatio: s.arenaBytes / s.requestedBytes,
+    drain,
+    drainRatio: drain.arenaBytes / drain.requestedBytes,
+    trickle,
+    trickleRatio: trickle.arenaBytes / trickle.requestedBytes,
+    perSlot,
+  }
+}
+
+export function printFootprint(f: FootprintFigures): string[] {
+  const w = [52, 16, 9]
+  const n = (v: number) => v.toLocaleString('en-US')
+  const { imix } = f
+  return [
+    'Footprint: IMIX (40/576/1500 bytes, 7:4:1) until 16 arenas of 4 MiB are full',
+    row(['leases', n(imix.leases), ''], w),
+    row(['bytes asked for (requestedBytes)', n(imix.requestedBytes), '1.000x'], w),
+    row(['bytes in slots (leasedBytes)', n(imix.leasedBytes), `${(imix.leasedBytes / imix.requestedBytes).toFixed(3)}x`], w),
+    row(['arena bytes (arenaBytes)', n(imix.arenaBytes), `${f.imixRatio.toFixed(3)}x`], w),
+    row(['one registration per buffer: pages locked', n(imix.leases * 4096), `${formatRatio(imix.leases * 4096 / imix.requestedBytes)}x`], w) + '  >= 1 page each',
+    '',
+    'Fragmentation: 1,000 long-lived leases, then a burst of 30,000 short-lived ones drained; 64 B..16 KiB; trim()',
+    ...(['drain', 'trickle'] as const).flatMap(which => {
+      const d = f[which]
+      const ratio = which === 'drain' ? f.drainRatio : f.trickleRatio
+      return [
+        which === 'drain' ? 'the whole burst released:' : '1 in 100 of the burst kept too (a trickle of long-lived leases):',
+        row([`  kept leases, their bytes (requestedBytes)`, n(d.requestedBytes), `${n(d.longLived)}`], w),
+        row(['  arena bytes at the height of the burst', n(d.peakArenaBytes), `${(d.peakArenaBytes / d.requestedBytes).toFixed(2)}x`], w),
+        row([`  arena bytes after the drain (${d.arenas} arenas of 1 MiB)`, n(d.arenaBytes), `${ratio.toFixed(2)}x`], w),
+      ]
+    }),
     '',
     'Allocator bookkeeping (bytes of its arrays, allocated capacity; 16 MiB arena, every slot leased):',
-    row(['64-byte slots', `${perSlot64.toFixed(2)} B/slot`, `${(100 * perSlot64 / 64).toFixed(2)} %`], w),
-    row(['1024-byte slots', `${perSlot1024.toFixed(2)} B/slot`, `${(100 * perSlot1024 / 1024).toFixed(2)} %`], w),
-    row(['1536-byte slots (1500-byte leases)', `${perSlot1500.toFixed(2)} B/slot`, `${(100 * perSlot1500 / 1536).toFixed(2)} %`], w),
+    ...Object.entries(f.perSlot).map(([size, b]) => row([`${size}-byte leases`, `${b.toFixed(2)} B/slot`, ''], w)),
   ]
-  return { imixRatio, perSlot64, perSlot1500, lines }
 }

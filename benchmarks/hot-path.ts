@@ -1,56 +1,183 @@
-// lease()/release() pairs with 1,000 leases live, against baselines measured
-// in the same run: an Int32Array free-list pop+push (the floor for any JS
-// pool), Buffer.allocUnsafe, and @thi.ng/malloc (a maintained JS allocator).
-// The pool is reached as a module-level const, as a user's module holds it.
+// Lease/release pairs by size and face, against an Int32Array free list (the
+// floor for any pool in JavaScript), Buffer.allocUnsafe and @thi.ng/malloc,
+// all holding the same live ring, timed in interleaved rounds in one process.
+// measureFace() and measureSelfCheck() return one process's figures,
+// hotPathFigures() assembles them, printHotPath() formats them.
 import { BufferPool } from '../lib/index.js'
-import { formatNs, nsPerOp, row } from './measure.js'
+import { formatNs, formatRatio, medianNs, quantile, ratio, row, timeInterleaved, type Case, type Ratio } from './harness.js'
+import {
+  ALL_FACES, KiB, MiB, fixedSizes, groupCases, imixSizes, loadMemPool, randomSizes, type Face, type GroupSpec,
+} from './workloads.js'
 
-const SIZE = 1500
-const LIVE = 1000
+const LIVE = 1024
 
-const pool = new BufferPool({ arenaSize: 4 * 1024 * 1024, registration: 'auto' })
-const H = pool.handles
-const held = Array.from({ length: LIVE }, () => H.lease(SIZE))
+export const HOT_PATH_GROUPS: readonly GroupSpec[] = [
+  ...[64, 1500, 4096, 64 * KiB, MiB].map(size => ({
+    name: size === MiB ? '1 MiB' : String(size), live: LIVE, randomVictims: false, sizes: fixedSizes(size), faces: ALL_FACES, arenaSize: 4 * MiB,
+  })),
+  { name: 'IMIX', live: LIVE, randomVictims: false, sizes: imixSizes(), faces: ALL_FACES, arenaSize: 4 * MiB },
+  // Netty's benchmark shape: random sizes, 128 live, random victims.
+  { name: 'random', live: 128, randomVictims: true, sizes: randomSizes(), faces: ALL_FACES, arenaSize: 4 * MiB },
+]
 
-const freeList = new Int32Array(LIVE + 1)
-let top = 0
-for (let k = 0; k < LIVE; k++) freeList[top++] = k
-
-export interface HotPathFigures {
-  floor: number
-  handle: number
-  lease: number
-  allocUnsafe: number
-  thing: number
-  lines: string[]
+export interface GroupFigures {
+  readonly name: string
+  readonly live: number
+  readonly randomVictims: boolean
+  /** Median ns per floor step (the median over this group's processes): orientation only. */
+  readonly floorNs: number
+  /** Per face: median ns per pair, and the median of per-round ratios to the floor. */
+  readonly faces: Partial<Record<Face, { ns: number; vsFloor: Ratio }>>
+  /**
+   * Buffer.allocUnsafe over a Lease pair, and @thi.ng/malloc over a handle
+   * pair: each face's median ratio to its own floor, divided.
+   */
+  readonly allocUnsafeOverLease: Ratio
+  readonly thingOverHandle: Ratio
 }
 
-export async function hotPath(): Promise<HotPathFigures> {
-  const { MemPool } = await import('@thi.ng/malloc')
-  const thing = new MemPool({ size: 4 * 1024 * 1024 })
-  for (let k = 0; k < LIVE; k++) thing.malloc(SIZE)
+export interface SelfCheck {
+  /** Median per round of (plain loop ns) / (harness ns), for the handle pair at 1500 B and the floor. */
+  readonly handle: Ratio
+  readonly floor: Ratio
+}
 
-  const figures = await nsPerOp('hot path', {
-    floor: () => { const slot = freeList[--top]!; freeList[top++] = slot },
-    handle: () => { H.release(H.lease(SIZE)) },
-    lease: () => { pool.lease(SIZE).release() },
-    allocUnsafe: () => Buffer.allocUnsafe(SIZE),
-    thing: () => { thing.free(thing.malloc(SIZE)) },
-  })
-  const ns = (name: string) => figures.get(name)!.ns
-  const floor = ns('floor')
-  const w = [52, 9, 9, 30]
-  const line = (label: string, name: string, note: string) =>
-    row([label, formatNs(ns(name)), `${(ns(name) / floor).toFixed(1)}x`, note], w)
-  const lines = [
-    `Hot path: ${SIZE}-byte pairs with ${LIVE} leases live (benny, ns per pair)`,
-    row(['', 'ns/op', 'vs floor', ''], w),
-    line('Int32Array free-list pop+push (floor)', 'floor', ''),
-    line('handles: H.release(H.lease(1500))', 'handle', 'target <= 5x floor'),
-    line('Lease: pool.lease(1500).release()', 'lease', 'target <= 12x floor'),
-    line('Buffer.allocUnsafe(1500)', 'allocUnsafe', `${(ns('allocUnsafe') / ns('lease')).toFixed(1)}x a Lease pair (target >= 5x)`),
-    line('@thi.ng/malloc free(malloc(1500))', 'thing', `${(ns('thing') / ns('handle')).toFixed(1)}x a handle pair`),
+export interface HotPathFigures {
+  readonly rounds: number
+  readonly groups: GroupFigures[]
+  readonly selfCheck: SelfCheck
+}
+
+// The self-check: the 1500-byte handle pair and the floor with 1024 live,
+// written as the plainest loops a user would write, with no ring state or
+// tables. Compiled like the cases (new Function), so each has its own
+// optimised code, and V8 treats both methods alike.
+const plainHandlePair = new Function('pool', 'held', 'ops', `
+  const H = pool.handles
+  for (let k = 0; k < ops; k++) {
+    const h = H.lease(1500)
+    H.release(held[k & 1023])
+    held[k & 1023] = h
+  }`) as (pool: BufferPool, held: number[], ops: number) => void
+
+// top arrives as an argument: a constant would let V8 keep the top entry in a
+// register, which no real free list allows.
+const plainFloor = new Function('stack', 'top', 'held', 'ops', `
+  for (let k = 0; k < ops; k++) {
+    const slot = stack[--top]
+    stack[top++] = held[k & 1023]
+    held[k & 1023] = slot
+  }
+  return top`) as (stack: Int32Array, top: number, held: number[], ops: number) => number
+
+function selfCheckCases(): Case[] {
+  const pool = new BufferPool({ registration: 'off' })
+  const held = Array.from({ length: 1024 }, () => pool.handles.lease(1500))
+  const stack = new Int32Array(1025)
+  stack[0] = 1024
+  let top = 1
+  const slots = Array.from({ length: 1024 }, (_, k) => k)
+  return [
+    { name: 'plain/handles', run: ops => plainHandlePair(pool, held, ops) },
+    { name: 'plain/floor', run: ops => { top = plainFloor(stack, top, slots, ops) } },
   ]
-  for (const h of held.splice(0)) H.release(h)
-  return { floor, handle: ns('handle'), lease: ns('lease'), allocUnsafe: ns('allocUnsafe'), thing: ns('thing'), lines }
+}
+
+/** One face of one group against its floor, interleaved: what one child process measures. */
+export interface FaceFigures {
+  readonly group: string
+  readonly face: Face
+  readonly ns: number
+  readonly floorNs: number
+  /** Per round, face ns over floor ns. */
+  readonly perRound: number[]
+}
+
+export async function measureFace(group: string, face: Face, rounds: number): Promise<FaceFigures> {
+  const spec = HOT_PATH_GROUPS.find(g => g.name === group)
+  if (!spec) throw new Error(`unknown group ${group}`)
+  const t = timeInterleaved(groupCases({ ...spec, faces: ['floor', face] }, await loadMemPool()), rounds)
+  const faceNs = t.ns.get(`${group}/${face}`)!
+  const floorNs = t.ns.get(`${group}/floor`)!
+  return { group, face, ns: medianNs(t, `${group}/${face}`), floorNs: medianNs(t, `${group}/floor`), perRound: faceNs.map((ns, r) => ns / floorNs[r]!) }
+}
+
+/** The self-check: the plain loops against the harness's 1500-byte floor and handle pair, interleaved in one process. */
+export async function measureSelfCheck(rounds: number): Promise<SelfCheck> {
+  const spec = HOT_PATH_GROUPS.find(g => g.name === '1500')!
+  const t = timeInterleaved([...groupCases({ ...spec, faces: ['floor', 'handles'] }, await loadMemPool()), ...selfCheckCases()], rounds)
+  return { handle: ratio(t, 'plain/handles', '1500/handles'), floor: ratio(t, 'plain/floor', '1500/floor') }
+}
+
+function summary(values: readonly number[]): Ratio {
+  return { median: quantile(values, 0.5), p25: quantile(values, 0.25), p75: quantile(values, 0.75) }
+}
+
+/** a over b where each was measured against its own floor: medians divided, spread from the quartiles crossed. */
+function across(a: Ratio, b: Ratio): Ratio {
+  return { median: a.median / b.median, p25: a.p25 / b.p75, p75: a.p75 / b.p25 }
+}
+
+/** Assembles the children's figures into the report's. */
+export function hotPathFigures(rounds: number, faces: readonly FaceFigures[], selfCheck: SelfCheck): HotPathFigures {
+  const groups = HOT_PATH_GROUPS.map(spec => {
+    const mine = faces.filter(f => f.group === spec.name)
+    const floorNs = quantile(mine.map(f => f.floorNs), 0.5)
+    const byFace: GroupFigures['faces'] = { floor: { ns: floorNs, vsFloor: { median: 1, p25: 1, p75: 1 } } }
+    for (const f of mine) byFace[f.face] = { ns: f.ns, vsFloor: summary(f.perRound) }
+    const vs = (face: Face) => byFace[face]!.vsFloor
+    return {
+      name: spec.name,
+      live: spec.live,
+      randomVictims: spec.randomVictims,
+      floorNs,
+      faces: byFace,
+      allocUnsafeOverLease: across(vs('allocUnsafe'), vs('lease')),
+      thingOverHandle: across(vs('thing'), vs('handles')),
+    }
+  })
+  return { rounds, groups, selfCheck }
+}
+
+const FACE_LABELS: Record<Face, string> = {
+  floor: 'floor: Int32Array free-list pop+push',
+  handles: 'handles: h = H.lease(n); H.release(old)',
+  lease: 'Lease: l = pool.lease(n); old.release()',
+  leaseTouch: 'Lease, writing l.buffer[0]',
+  rioBuf: 'handles + H.toRioBuf(h, array, at)',
+  allocUnsafe: 'Buffer.allocUnsafe(n) (old one to GC)',
+  thing: '@thi.ng/malloc malloc(n); free(old)',
+}
+
+function spread(r: Ratio): string {
+  return `${formatRatio(r.p25)}-${formatRatio(r.p75)}`
+}
+
+export function printHotPath(f: HotPathFigures): string[] {
+  const w = [42, 9, 9, 11]
+  const lines = [
+    `Hot path: pairs with a live ring, by size and face. Each face runs in its own process against the floor,`,
+    `in ${f.rounds} interleaved rounds of direct loops; ratios are medians of per-round ratios to the floor`,
+    'timed in the same round (p25-p75 their spread); the last two rows divide two faces\' ratios.',
+  ]
+  for (const g of f.groups) {
+    lines.push('')
+    lines.push(`${g.name === 'IMIX' ? 'IMIX 40/576/1500 B, 7:4:1' : g.name === 'random' ? 'random sizes 64 B..64 KiB (log-uniform)' : `${g.name} B`}, ` +
+      `${g.live.toLocaleString('en-US')} live, ${g.randomVictims ? 'random victims' : 'oldest replaced'}`)
+    lines.push(row(['', 'ns/pair', 'vs floor', 'p25-p75'], w))
+    for (const face of Object.keys(g.faces) as Face[]) {
+      const { ns, vsFloor } = g.faces[face]!
+      lines.push(row([FACE_LABELS[face], formatNs(ns), `${formatRatio(vsFloor.median)}x`, spread(vsFloor)], w))
+    }
+    lines.push(row(['Buffer.allocUnsafe / Lease pair', '', `${formatRatio(g.allocUnsafeOverLease.median)}x`, spread(g.allocUnsafeOverLease)], w))
+    lines.push(row(['@thi.ng/malloc / handle pair', '', `${formatRatio(g.thingOverHandle.median)}x`, spread(g.thingOverHandle)], w))
+  }
+  lines.push('')
+  lines.push('Self-check: the same pairs as the plainest loop (no ring state, no size table), same rounds')
+  for (const [label, r] of [['handles, 1500 B', f.selfCheck.handle], ['floor', f.selfCheck.floor]] as const) {
+    const off = Math.abs(r.median - 1) > 0.2
+    lines.push(row([`plain loop / harness, ${label}`, '', `${formatRatio(r.median)}x`, spread(r)], w) +
+      (off ? '  WARNING: the methods disagree by more than 20 %' : '  agree within 20 %'))
+  }
+  return lines
 }

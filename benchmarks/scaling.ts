@@ -1,29 +1,73 @@
-// Per-lease cost must not grow with the number of live leases: the same
-// handle pair measured with 1 K to 1 M leases of 1500 bytes held. Each count
-// is measured in a fresh process (report.ts), so no count inherits another's
-// type feedback or heap.
-import { BufferPool } from '../lib/index.js'
-import { formatNs, nsPerOp, row } from './measure.js'
+// Per-pair cost must not grow with the live set: the 1500-byte pair with 1 K
+// and with 1 M leases held, victims chosen at random (so every lookup can
+// miss the cache), each against a floor of the same shape, interleaved in
+// one process per face. measureScalingFace() returns one process's figures,
+// scalingFigures() assembles them, printScaling() formats them.
+import { formatNs, formatRatio, median, medianNs, quantile, row, timeInterleaved, type Ratio } from './harness.js'
+import { MiB, fixedSizes, groupCases, loadMemPool, type Face, type GroupSpec } from './workloads.js'
 
-const SIZE = 1500
-export const SCALING_COUNTS = [1_000, 10_000, 100_000, 1_000_000]
+export const SCALING_GROUPS: readonly GroupSpec[] = [
+  { name: '1 K', live: 1 << 10, randomVictims: true, sizes: fixedSizes(1500), faces: [], arenaSize: 64 * MiB },
+  { name: '1 M', live: 1 << 20, randomVictims: true, sizes: fixedSizes(1500), faces: [], arenaSize: 64 * MiB },
+]
 
-/** ns per handle pair with `live` leases held. */
-export async function scalingPoint(live: number): Promise<number> {
-  const pool = new BufferPool({ arenaSize: 16 * 1024 * 1024, maxBytes: 2 * 1024 ** 3, registration: 'off' })
-  const H = pool.handles
-  const held = Array.from({ length: live }, () => H.lease(SIZE))
-  const figures = await nsPerOp(`scaling ${live}`, { pair: () => { H.release(H.lease(SIZE)) } })
-  for (const h of held) H.release(h)
-  await pool.close()
-  return figures.get('pair')!.ns
+/** One face at 1 K and 1 M live, each against its floor, interleaved: what one child process measures. */
+export interface ScalingFace {
+  readonly face: Face
+  readonly floorNs: number[]
+  readonly ns: number[]
+  /** Per round, face/floor at each live count, and the 1 M ratio over the 1 K ratio. */
+  readonly ratios: number[][]
+  readonly growth: number[]
 }
 
-export function scalingTable(counts: number[], ns: number[]): string[] {
-  const w = [52, 9, 9]
+export async function measureScalingFace(face: Face, rounds: number): Promise<ScalingFace> {
+  const Mem = await loadMemPool()
+  const t = timeInterleaved(SCALING_GROUPS.flatMap(g => groupCases({ ...g, faces: ['floor', face] }, Mem)), rounds)
+  const perRound = (name: string) => t.ns.get(`${name}/${face}`)!.map((ns, r) => ns / t.ns.get(`${name}/floor`)![r]!)
+  const ratios = SCALING_GROUPS.map(g => perRound(g.name))
+  return {
+    face,
+    floorNs: SCALING_GROUPS.map(g => medianNs(t, `${g.name}/floor`)),
+    ns: SCALING_GROUPS.map(g => medianNs(t, `${g.name}/${face}`)),
+    ratios,
+    growth: ratios[1]!.map((big, r) => big / ratios[0]![r]!),
+  }
+}
+
+export interface ScalingFigures {
+  readonly rounds: number
+  readonly points: Array<{ name: string; live: number; floorNs: number; handleNs: number; handle: Ratio }>
+  /** Per-round (1 M handle/floor ratio) / (1 K handle/floor ratio), median: the bar. */
+  readonly growth: number
+}
+
+/**
+ * Assembles a child's figures. Handles only: a Lease ring of 1 M keeps the
+ * old generation busy, and the 1 K Lease case in the same process paid for
+ * its collections, so its figures meant nothing.
+ */
+export function scalingFigures(rounds: number, handles: ScalingFace): ScalingFigures {
+  const points = SCALING_GROUPS.map(({ name, live }, k) => ({
+    name,
+    live,
+    floorNs: handles.floorNs[k]!,
+    handleNs: handles.ns[k]!,
+    handle: summary(handles.ratios[k]!),
+  }))
+  return { rounds, points, growth: median(handles.growth) }
+}
+
+function summary(values: readonly number[]): Ratio {
+  return { median: median(values), p25: quantile(values, 0.25), p75: quantile(values, 0.75) }
+}
+
+export function printScaling(f: ScalingFigures): string[] {
+  const w = [42, 9, 9, 9]
   return [
-    `Scaling: handle pair H.release(H.lease(${SIZE})) by leases live (a fresh process each)`,
-    row(['', 'ns/op', 'vs 1 K'], w),
-    ...counts.map((live, k) => row([`${live.toLocaleString('en-US')} live`, formatNs(ns[k]!), `${(ns[k]! / ns[0]!).toFixed(2)}x`], w)),
+    `Scaling: 1500-byte handle pairs by leases live, random victims (${f.rounds} interleaved rounds)`,
+    row(['', 'floor ns', 'handle ns', 'vs floor'], w),
+    ...f.points.map(p => row([`${p.live.toLocaleString('en-US')} live`, formatNs(p.floorNs), formatNs(p.handleNs), `${formatRatio(p.handle.median)}x`], w)),
+    row(['growth of the ratio, 1 M over 1 K', '', '', `${formatRatio(f.growth)}x`], w),
   ]
 }

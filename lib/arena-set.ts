@@ -1,6 +1,9 @@
-// The arenas of one pool: where page runs go (next fit over the arenas, then
-// a new arena within maxBytes), how many leases each holds, and closing the
-// idle ones. Arena ids are small integers, reused after an arena closes.
+// The arenas of one pool: where page runs go (the lowest-addressed arena with
+// room, then a new arena within maxBytes), how many leases each holds, and
+// closing the idle ones. Arena ids are small integers, reused after an arena
+// closes. Filling low arenas first lets high ones empty after a burst, so
+// trim() can give them back. Page and byte counts are plain arithmetic (no
+// `|`, `>>` or `<<`), so arenas up to 4 GiB never wrap.
 import { Arena, adoptArena, closeAdoptedArena, type ArenaOptions } from './arena.js'
 import { PageMap } from './page-map.js'
 import { PAGE_SIZE } from './size-classes.js'
@@ -13,6 +16,13 @@ export interface ArenaRecord {
   /** RIO_BUF's BufferId, split for writing: the sentinel 0xFFFFFFFF when unregistered. */
   readonly idLow: number
   readonly idHigh: number
+  /**
+   * arena.buffer's ArrayBuffer and where the arena starts in it: lease
+   * buffers are views of these. Remade when a transfer detaches it (see
+   * currentMemory()).
+   */
+  memory: ArrayBuffer
+  memoryOffset: number
 }
 
 export class ArenaSet {
@@ -25,7 +35,8 @@ export class ArenaSet {
   placedArena = 0
   placedPage = 0
   readonly #freeIds: number[] = []
-  #nextFit = 0
+  // Ids of open arenas, lowest address first.
+  readonly #byAddress: number[] = []
   readonly #arenaSize: number
   readonly #maxBytes: number
   readonly #options: ArenaOptions
@@ -36,17 +47,14 @@ export class ArenaSet {
     this.#options = options
   }
 
-  /** Takes n free pages from an existing arena, next fit. */
+  /** Takes n free pages from the lowest-addressed arena that has them, first fit within it. */
   placeInExisting(pages: number): boolean {
     const records = this.records
-    const count = records.length
-    for (let k = 0; k < count; k++) {
-      const a = (this.#nextFit + k) % count
-      const record = records[a]
-      if (!record || record.pages.freePages < pages) continue
-      const page = record.pages.take(pages)
+    for (const a of this.#byAddress) {
+      const map = records[a]!.pages
+      if (map.freePages < pages) continue
+      const page = map.take(pages)
       if (page < 0) continue
-      this.#nextFit = a
       this.placedArena = a
       this.placedPage = page
       return true
@@ -60,21 +68,17 @@ export class ArenaSet {
     const a = this.#add()
     this.placedArena = a
     this.placedPage = this.records[a]!.pages.take(pages)
-    this.#nextFit = a
     return true
   }
 
   /** Precondition: the pages were placed together in arena a. */
   give(a: number, page: number, pages: number): void {
     this.records[a]!.pages.give(page, pages)
-    if (a < this.#nextFit) this.#nextFit = a
   }
 
-  /** Ids of arenas holding no lease, lowest first. */
+  /** Ids of arenas holding no lease, lowest address first. */
   idle(): number[] {
-    const idle: number[] = []
-    this.records.forEach((record, a) => { if (record && record.arena.refs === 0) idle.push(a) })
-    return idle
+    return this.#byAddress.filter(a => this.leases[a] === 0)
   }
 
   /** Deregisters and frees arena a. Precondition: it is idle and its pages are all free. */
@@ -83,8 +87,8 @@ export class ArenaSet {
     closeAdoptedArena(arena) // may throw (a Registrar's deregister): the arena then stays, whole
     this.records[a] = null
     this.#freeIds.push(a)
+    this.#byAddress.splice(this.#byAddress.indexOf(a), 1)
     this.bytes -= arena.size
-    this.#nextFit = 0
   }
 
   get count(): number {
@@ -114,12 +118,26 @@ export class ArenaSet {
     adoptArena(arena, this.leases, a)
     this.records[a] = {
       arena,
-      pages: new PageMap(arena.size / PAGE_SIZE), // not >>: arenas reach 4 GiB
+      pages: new PageMap(Math.floor(arena.size / PAGE_SIZE)),
       idLow: Number(id & 0xffffffffn),
       idHigh: Number((id >> 32n) & 0xffffffffn),
+      memory: arena.buffer.buffer as ArrayBuffer,
+      memoryOffset: arena.buffer.byteOffset,
     }
+    const above = this.#byAddress.findIndex(b => this.records[b]!.arena.address > arena.address)
+    this.#byAddress.splice(above < 0 ? this.#byAddress.length : above, 0, a)
     this.bytes += arena.size
     if (this.bytes > this.peakBytes) this.peakBytes = this.bytes
     return a
   }
+}
+
+/** The record's ArrayBuffer, remade from the arena once a transfer (a BYOB read) has detached it. */
+export function currentMemory(record: ArenaRecord): ArrayBuffer {
+  if (record.memory.byteLength === 0) {
+    const view = record.arena.buffer
+    record.memory = view.buffer as ArrayBuffer
+    record.memoryOffset = view.byteOffset
+  }
+  return record.memory
 }

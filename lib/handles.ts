@@ -3,6 +3,7 @@
 // instead of touching a lease that is no longer the caller's.
 import type { Allocator } from './allocator.js'
 import type { Arena } from './arena.js'
+import { currentMemory } from './arena-set.js'
 import { MAX_CLASS_SIZE } from './size-classes.js'
 import { PoolError, invalidArgType, outOfRange } from './errors.js'
 import { rioBufAt, rioBufTarget, writeRioBuf } from './rio-buf.js'
@@ -20,129 +21,155 @@ export interface HandleHost {
   freed(): void
 }
 
-// For BufferPool only: assigned in Handles' static block (the package
-// exports only its index, so users cannot reach these).
-export let closeHandles: (handles: Handles) => void
-export let setHandlesAttention: (handles: Handles, on: boolean) => void
+/** For BufferPool only (the package exports only its index, so users cannot reach these). */
+export function closeHandles(handles: Handles): void {
+  handles.closed = 1
+}
 
+export function setHandlesAttention(handles: Handles, on: boolean): void {
+  handles.attention = on ? 1 : 0
+}
+
+// The fields below are plain, not #private (a brand check per access on the
+// hot path), and marked @internal: they are not part of the API.
 export class Handles {
-  readonly #allocator: Allocator
-  readonly #host: HandleHost
-  #closed = false
-  // Non-zero while the host wants to hear of frees (waiters, or closing).
-  #attention = 0
+  /** @internal */
+  readonly allocator: Allocator
+  /** @internal */
+  readonly host: HandleHost
+  /** @internal 1 once the pool is closing. */
+  closed = 0
+  /** @internal Non-zero while the host wants to hear of frees (waiters, or closing). */
+  attention = 0
 
   /** @internal Made by BufferPool. */
   constructor(allocator: Allocator, host: HandleHost) {
-    this.#allocator = allocator
-    this.#host = host
+    this.allocator = allocator
+    this.host = host
   }
 
   /** A handle for `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
   lease(size: number): number {
     const h = this.tryLease(size)
-    if (h < 0) throw this.#host.exhausted(size)
+    if (h < 0) throw this.host.exhausted(size)
     return h
   }
 
   /** A handle for `size` bytes, or -1 when there is no room within maxBytes. */
   tryLease(size: number): number {
-    if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && !this.#closed) {
-      return this.#allocator.leaseClassed(size)
+    if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && this.closed === 0) {
+      return this.allocator.leaseClassed(size)
     }
-    return this.#leaseOther(size)
-  }
-
-  #leaseOther(size: unknown): number {
-    if (this.#closed) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
-    checkLeaseSize(size, this.#host.maxLeaseSize)
-    return size <= MAX_CLASS_SIZE ? this.#allocator.leaseClassed(size) : this.#allocator.leaseHuge(size)
+    return leaseOther(this, size)
   }
 
   retain(h: number, n = 1): void {
-    const i = this.#live(h)
-    const refs = this.#allocator.slots[2 * i]!
+    const i = live(this, h)
+    const refs = this.allocator.slots[2 * i]!
     if (n !== 1) refCountArg(n)
     if (n > MAX_REFS - refs) throw outOfRange('n', `at most ${MAX_REFS - refs} (the reference count would overflow)`, n)
-    this.#allocator.slots[2 * i] = refs + n
+    this.allocator.slots[2 * i] = refs + n
   }
 
   /** Drops n references; true when this call freed the lease. */
   release(h: number, n = 1): boolean {
-    const i = this.#live(h)
-    if (n !== 1) this.#checkRelease(i, n)
-    const freed = this.#allocator.releaseSlot(i, n)
-    if (this.#attention !== 0 && freed) this.#host.freed()
-    return freed
-  }
-
-  #checkRelease(i: number, n: number): void {
-    refCountArg(n)
-    const refs = this.#allocator.slots[2 * i]!
-    if (n > refs) throw new PoolError('RIOPOOL_RELEASED', `Cannot release ${n} references: the lease holds ${refs}`)
+    if (n === 1 && typeof h === 'number' && this.allocator.releaseOne(h)) {
+      if (this.attention !== 0) this.host.freed()
+      return true
+    }
+    return releaseOther(this, h, n)
   }
 
   /** References held, or 0 when the handle is no longer live. Never throws. */
   refCount(h: number): number {
-    const i = this.#allocator.liveSlot(h)
-    return i < 0 ? 0 : this.#allocator.slots[2 * i]!
+    const i = this.allocator.liveSlot(h)
+    return i < 0 ? 0 : this.allocator.slots[2 * i]!
   }
 
   offset(h: number): number {
-    return this.#allocator.offsetOf(this.#live(h))
+    return this.allocator.offsetOf(live(this, h))
   }
 
   length(h: number): number {
-    return this.#allocator.lengthOf(this.#live(h))
+    return this.allocator.lengthOf(live(this, h))
   }
 
   capacity(h: number): number {
-    return this.#allocator.capacityOf(this.#live(h))
+    return this.allocator.capacityOf(live(this, h))
   }
 
   bufferId(h: number): bigint | null {
-    return this.#allocator.arenaRecordOf(this.#live(h)).arena.bufferId
+    return this.allocator.arenaRecordOf(live(this, h)).arena.bufferId
   }
 
   /** arena.address + offset(h): where the lease starts in memory (an io_uring SQE's addr). */
   address(h: number): bigint {
-    const i = this.#live(h)
-    return this.#allocator.arenaRecordOf(i).arena.address + BigInt(this.#allocator.offsetOf(i))
+    const i = live(this, h)
+    return this.allocator.arenaRecordOf(i).arena.address + BigInt(this.allocator.offsetOf(i))
   }
 
   arena(h: number): Arena {
-    return this.#allocator.arenaRecordOf(this.#live(h)).arena
+    return this.allocator.arenaRecordOf(live(this, h)).arena
   }
 
   /** A new zero-copy Buffer of exactly length(h) bytes. */
   buffer(h: number): Buffer {
-    const i = this.#live(h)
-    const allocator = this.#allocator
-    const arena = allocator.arenaRecordOf(i).arena.buffer
-    return Buffer.from(arena.buffer, arena.byteOffset + allocator.offsetOf(i), allocator.lengthOf(i))
+    const i = live(this, h)
+    const allocator = this.allocator
+    const record = allocator.arenaRecordOf(i)
+    const memory = currentMemory(record)
+    const memoryOffset = record.memoryOffset
+    // What Buffer.from(arrayBuffer, offset, length) makes, without re-checking what the allocator guarantees.
+    return new ArenaBuffer(memory, memoryOffset + allocator.offsetOf(i), allocator.lengthOf(i))
   }
 
   /** Writes the 16-byte RIO_BUF for this lease at `at` in `target` (a new one when omitted). */
   toRioBuf(h: number, target?: Uint8Array, at = 0): Uint8Array {
-    const i = this.#live(h)
+    const i = live(this, h)
     const out = rioBufTarget(target)
     const start = rioBufAt(out, at)
-    const allocator = this.#allocator
+    const allocator = this.allocator
     const { idLow, idHigh } = allocator.arenaRecordOf(i)
     return writeRioBuf(out, start, idLow, idHigh, allocator.offsetOf(i), allocator.lengthOf(i))
   }
-
-  #live(h: number): number {
-    const i = this.#allocator.liveSlot(h)
-    if (i < 0) throw notLive(h)
-    return i
-  }
-
-  static {
-    closeHandles = handles => { handles.#closed = true }
-    setHandlesAttention = (handles, on) => { handles.#attention = on ? 1 : 0 }
-  }
 }
+
+/** The slot index behind h; throws (RIOPOOL_RELEASED, or a TypeError for a non-number) when it is not live. */
+function live(handles: Handles, h: number): number {
+  const i = handles.allocator.liveSlot(h)
+  if (i < 0) throw notLive(h)
+  return i
+}
+
+// Rare paths of lease() and release(), out of line so the hot methods stay small.
+function leaseOther(handles: Handles, size: unknown): number {
+  if (handles.closed !== 0) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
+  checkLeaseSize(size, handles.host.maxLeaseSize)
+  return size <= MAX_CLASS_SIZE ? handles.allocator.leaseClassed(size) : handles.allocator.leaseHuge(size)
+}
+
+/** Any release but the last reference of a live lease going at once: validates, then drops n. */
+function releaseOther(handles: Handles, h: number, n: number): boolean {
+  const allocator = handles.allocator
+  const i = live(handles, h)
+  if (n !== 1) {
+    refCountArg(n)
+    const refs = allocator.slots[2 * i]!
+    if (n > refs) throw new PoolError('RIOPOOL_RELEASED', `Cannot release ${n} references: the lease holds ${refs}`)
+  }
+  const freed = allocator.releaseSlot(i, n)
+  if (freed && handles.attention !== 0) handles.host.freed()
+  return freed
+}
+
+// Node's own Buffer class is FastBuffer, a Uint8Array subclass whose
+// constructor takes (arrayBuffer, byteOffset, length); Buffer[Symbol.species]
+// names it. Buffer.from() adds argument checks the allocator has already met.
+type BufferView = new (memory: ArrayBuffer, offset: number, length: number) => Buffer
+const species = (Buffer as unknown as { [Symbol.species]?: BufferView })[Symbol.species]
+const ArenaBuffer: BufferView = typeof species === 'function' && Buffer.isBuffer(new species(new ArrayBuffer(1), 0, 1))
+  ? species
+  : function (memory: ArrayBuffer, offset: number, length: number) { return Buffer.from(memory, offset, length) } as unknown as BufferView
 
 function notLive(h: unknown): Error {
   if (typeof h !== 'number') return invalidArgType('handle', 'of type number', h)

@@ -5,59 +5,67 @@ import type { Arena } from './arena.js'
 import type { Handles } from './handles.js'
 import { PoolError } from './errors.js'
 
+// Fields are plain, not #private (a brand check per access on the hot path),
+// and those marked @internal are not part of the API. They are `declare`d so
+// that only the constructor defines them: one allocation, five stores.
 export class Lease {
   /** The number behind this lease; see pool.handles. */
-  readonly handle: number
+  declare readonly handle: number
   /** The size asked for. */
-  readonly length: number
-  readonly #handles: Handles
-  #released = false
-  #buffer: Buffer | undefined
+  declare readonly length: number
+  /** @internal */
+  declare readonly _handles: Handles
+  /** @internal True once released through this object (or seen released). */
+  declare _released: boolean
+  /** @internal The buffer, built on first use. */
+  declare _buffer: Buffer | undefined
 
   /** @internal Leases come from BufferPool. */
   constructor(handles: Handles, handle: number, length: number) {
-    this.#handles = handles
+    this._handles = handles
     this.handle = handle
     this.length = length
+    this._released = false
+    this._buffer = undefined
   }
 
   /** Byte offset inside its arena's registration. */
   get offset(): number {
-    return this.#handles.offset(this.#liveHandle())
+    return this._handles.offset(liveHandle(this))
   }
 
   /** The slot or run reserved (>= length). */
   get capacity(): number {
-    return this.#handles.capacity(this.#liveHandle())
+    return this._handles.capacity(liveHandle(this))
   }
 
   /** Its arena's registration: a RIO_BUFFERID, an io_uring fixed-buffer slot; null when unregistered. */
   get bufferId(): bigint | null {
-    return this.#handles.bufferId(this.#liveHandle())
+    return this._handles.bufferId(liveHandle(this))
   }
 
   /** Its first byte's address: arena.address + offset (an io_uring SQE's addr). */
   get address(): bigint {
-    return this.#handles.address(this.#liveHandle())
+    return this._handles.address(liveHandle(this))
   }
 
   get arena(): Arena {
-    return this.#handles.arena(this.#liveHandle())
+    return this._handles.arena(liveHandle(this))
   }
 
-  /** Exactly `length` bytes over the arena, zero-copy. Throws RIOPOOL_RELEASED once released. */
+  /** Exactly `length` bytes over the arena, zero-copy; built once (again after a transfer detached it). Throws RIOPOOL_RELEASED once released. */
   get buffer(): Buffer {
-    const h = this.#liveHandle()
-    const view = this.#buffer
+    const h = liveHandle(this)
+    const view = this._buffer
     // Zero-length: a transfer (a BYOB read) detached the arena's ArrayBuffer.
     if (view !== undefined && view.byteLength === this.length) return view
-    return (this.#buffer = this.#handles.buffer(h))
+    return (this._buffer = this._handles.buffer(h))
   }
 
   get refCount(): number {
-    if (this.#released) return 0
-    const refs = this.#handles.refCount(this.handle)
-    if (refs === 0) this.#released = true // released through pool.handles
+    if (this._released) return 0
+    const refs = this._handles.refCount(this.handle)
+    if (refs === 0) this._released = true // released through pool.handles
     return refs
   }
 
@@ -68,32 +76,32 @@ export class Lease {
   // retain/release need only this object's own flag: the handle face
   // validates the handle itself, catching a release made through it.
   retain(n = 1): this {
-    if (this.#released) throw released()
-    this.#handles.retain(this.handle, n)
+    if (this._released) throw released()
+    this._handles.retain(this.handle, n)
     return this
   }
 
   /** Drops n references; true when this call freed the lease. */
   release(n = 1): boolean {
-    if (this.#released) throw released()
-    const freed = this.#handles.release(this.handle, n)
-    if (freed) this.#released = true
+    if (this._released) throw released()
+    const freed = this._handles.release(this.handle, n)
+    if (freed) this._released = true
     return freed
   }
 
   toRioBuf(target?: Uint8Array, at = 0): Uint8Array {
-    return this.#handles.toRioBuf(this.#liveHandle(), target, at)
+    return this._handles.toRioBuf(liveHandle(this), target, at)
   }
+}
 
-  // Also catches a release made through pool.handles, as long as the slot has
-  // not been reused 256 times since (the handle guarantee).
-  #liveHandle(): number {
-    if (this.#released || this.#handles.refCount(this.handle) === 0) {
-      this.#released = true
-      throw released()
-    }
-    return this.handle
+// Also catches a release made through pool.handles, as long as the slot has
+// not been reused 256 times since (the handle guarantee).
+function liveHandle(lease: Lease): number {
+  if (lease._released || lease._handles.refCount(lease.handle) === 0) {
+    lease._released = true
+    throw released()
   }
+  return lease.handle
 }
 
 function released(): PoolError {

@@ -1,7 +1,24 @@
-// Which pages of one arena are free: a bitmap, 1 = free. Allocation is
-// first fit from the lowest page, which keeps long-lived data packed at the
-// front and lets freed runs coalesce with free neighbours by construction
-// (a run is just its bits). 1 bit per page of bookkeeping.
+// Which pages of one arena are free: a bitmap, 1 = free, worked a 32-bit word
+// at a time. Allocation is first fit from the lowest page, which keeps
+// long-lived data packed at the front and lets freed runs coalesce with free
+// neighbours by construction (a run is just its bits). Bits past the last
+// page stay 0, so they read as taken. 1 bit per page of bookkeeping.
+
+/** Index of the lowest 1 bit of a non-zero word. */
+export function lowestBit(word: number): number {
+  return 31 - Math.clz32(word & -word)
+}
+
+/** Sets bits [first, first + n) of a bitmap to 1 (or 0), a word at a time. Bit indices stay below 2^31. */
+export function setBits(bits: Uint32Array, first: number, n: number, on: boolean): void {
+  const end = first + n
+  for (let w = first >>> 5; w * 32 < end; w++) {
+    const lo = Math.max(first - w * 32, 0)
+    const hi = Math.min(end - w * 32, 32)
+    const mask = (hi === 32 ? -1 : (1 << hi) - 1) & (-1 << lo)
+    bits[w] = on ? bits[w]! | mask : bits[w]! & ~mask
+  }
+}
 
 export class PageMap {
   readonly pages: number
@@ -14,38 +31,32 @@ export class PageMap {
     this.pages = pages
     this.freePages = pages
     this.#free = new Uint32Array(Math.ceil(pages / 32))
-    for (let p = 0; p < pages; p++) this.#free[p >>> 5]! |= 1 << (p & 31)
+    setBits(this.#free, 0, pages, true)
   }
 
-  /** First page of a free run of n pages, now taken; -1 when there is none. */
+  /** First page of a free run of n pages (n >= 1), now taken; -1 when there is none. */
   take(n: number): number {
     if (n > this.freePages) return -1
-    const free = this.#free
-    let runStart = -1
-    for (let p = this.#lowestFree; p < this.pages;) {
-      const word = free[p >>> 5]!
-      if (word === 0 && (p & 31) === 0) {
-        runStart = -1
-        p += 32
-        continue
+    for (let p = this.#lowestFree; p + n <= this.pages;) {
+      const start = this.#next(p, true, this.pages)
+      if (start + n > this.pages) return -1
+      const end = this.#next(start, false, start + n)
+      if (end - start === n) {
+        setBits(this.#free, start, n, false)
+        this.freePages -= n
+        if (start === this.#lowestFree) this.#lowestFree = this.#next(start + n, true, this.pages)
+        return start
       }
-      if ((word >>> (p & 31)) & 1) {
-        if (runStart < 0) runStart = p
-        if (p - runStart + 1 === n) {
-          this.#mark(runStart, n, false)
-          return runStart
-        }
-      } else {
-        runStart = -1
-      }
-      p++
+      p = end
     }
     return -1
   }
 
   /** Precondition: pages [first, first + n) were taken together. */
   give(first: number, n: number): void {
-    this.#mark(first, n, true)
+    setBits(this.#free, first, n, true)
+    this.freePages += n
+    if (first < this.#lowestFree) this.#lowestFree = first
   }
 
   get bookkeepingBytes(): number {
@@ -56,24 +67,16 @@ export class PageMap {
     return ((this.#free[page >>> 5]! >>> (page & 31)) & 1) === 1
   }
 
-  #mark(first: number, n: number, free: boolean): void {
+  /** The first page at or after p that is free (or taken), or limit when none is below it. */
+  #next(p: number, free: boolean, limit: number): number {
     const bits = this.#free
-    for (let p = first; p < first + n; p++) {
-      if (free) bits[p >>> 5]! |= 1 << (p & 31)
-      else bits[p >>> 5]! &= ~(1 << (p & 31))
+    const flip = free ? 0 : -1
+    let w = p >>> 5
+    let word = (bits[w]! ^ flip) & (-1 << (p & 31))
+    while (word === 0) {
+      if (++w << 5 >= limit) return limit
+      word = bits[w]! ^ flip
     }
-    if (free) {
-      this.freePages += n
-      if (first < this.#lowestFree) this.#lowestFree = first
-    } else {
-      this.freePages -= n
-      if (first === this.#lowestFree) this.#advanceLowest()
-    }
-  }
-
-  #advanceLowest(): void {
-    let p = this.#lowestFree
-    while (p < this.pages && !this.isFree(p)) p++
-    this.#lowestFree = p
+    return Math.min((w << 5) + lowestBit(word), limit)
   }
 }

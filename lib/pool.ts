@@ -13,7 +13,7 @@ import {
 import { PoolError, invalidArgType, outOfRange } from './errors.js'
 import { Handles, checkLeaseSize, closeHandles, setHandlesAttention } from './handles.js'
 import { Lease } from './lease.js'
-import { MAX_CLASS_SIZE, UNIT_SHIFT } from './size-classes.js'
+import { MAX_CLASS_SIZE } from './size-classes.js'
 
 export interface BufferPoolOptions {
   /** Bytes per arena, rounded as Arena rounds them; at least 64 KiB. Default 4 MiB. */
@@ -36,15 +36,14 @@ export interface PoolStats {
   requestedBytes: number
   outstandingLeases: number
   peakArenaBytes: number
-  peakLeasedBytes: number
   waiters: number
   classes: ClassStats[]
 }
 
 const DEFAULT_ARENA_SIZE = 4 * 1024 * 1024
 const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
-// Leased bytes are counted in int32 units of 16 bytes.
-const MAX_MAX_BYTES = (2 ** 31 - 1) * (1 << UNIT_SHIFT)
+// The documented bound (32 GiB, less 16 bytes); slot indices (MAX_SLOTS) bound a pool too.
+const MAX_MAX_BYTES = (2 ** 31 - 1) * 16
 
 interface Waiter {
   readonly size: number
@@ -196,7 +195,7 @@ export class BufferPool {
     const a = this.#allocator
     return new PoolError('RIOPOOL_EXHAUSTED',
       `No room for a lease of ${size} bytes within maxBytes (${this.#maxBytes}): ` +
-      `${a.arenas.bytes} bytes in arenas, ${a.leasedBytes} leased. Release leases, raise maxBytes, or wait with acquire()`)
+      `${a.arenas.bytes} bytes in arenas, ${a.outstanding().leasedBytes} leased. Release leases, raise maxBytes, or wait with acquire()`)
   }
 
   #scheduleMaintenance(): void {
@@ -263,15 +262,14 @@ export class BufferPool {
 
   stats(): PoolStats {
     const a = this.#allocator
-    const { leases, requestedBytes } = a.outstanding()
+    const { leases, requestedBytes, leasedBytes } = a.outstanding()
     return {
       arenas: a.arenas.count,
       arenaBytes: a.arenas.bytes,
-      leasedBytes: a.leasedBytes,
+      leasedBytes,
       requestedBytes,
       outstandingLeases: leases,
       peakArenaBytes: a.arenas.peakBytes,
-      peakLeasedBytes: a.peakLeasedBytes,
       waiters: this.#waiters.length,
       classes: a.classStats(),
     }

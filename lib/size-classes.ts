@@ -1,9 +1,11 @@
-// Size classes: four per doubling from 64 bytes to 64 KiB, as jemalloc and
-// Netty space them. Powers of two are exact classes. A request is rounded up
-// to the next class, so a slot wastes under 25 % of itself (under 20 % from
-// 128 bytes up; exactly 0 at each power of two).
+// Size classes: 16-byte steps up to 128 bytes, then four per doubling to
+// 64 KiB, as jemalloc and Netty space them. Powers of two are exact classes.
+// A request is rounded up to the next class, so below 128 bytes a slot wastes
+// at most 15 bytes (the 16-byte step: up to 15/16 of a 16-byte slot for a
+// 1-byte request, 15/32 at 17 bytes, 15/48 at 33), and from 128 bytes up
+// under 20 % of itself (exactly 0 at each power of two).
 //
-//   64 80 96 112 | 128 160 192 224 | 256 320 384 448 | 512 640 768 896 |
+//   16 32 48 | 64 80 96 112 | 128 160 192 224 | 256 320 384 448 | 512 640 768 896 |
 //   1 Ki 1.25 Ki 1.5 Ki 1.75 Ki | 2 Ki ... | 4 Ki ... | 8 Ki ... | 16 Ki ... |
 //   32 Ki 40 Ki 48 Ki 56 Ki | 64 Ki
 //
@@ -17,12 +19,14 @@
 export const PAGE_SIZE = 4096
 export const PAGE_SHIFT = 12
 
-export const MIN_CLASS_SIZE = 64
+export const MIN_CLASS_SIZE = 16
+/** Classes below this one are 16-byte steps; from it up, four per doubling. */
+const FIRST_QUARTER_CLASS = 64
 export const MAX_CLASS_SIZE = 65536
 const SLAB_TARGET_BYTES = 32768
 const MAX_SLAB_SLOTS = 512
 
-/** Byte counters count 16-byte units: every class and page is a multiple of 16. */
+/** Requests are looked up in 16-byte units: every class is a multiple of 16. */
 export const UNIT_SHIFT = 4
 
 export interface SizeClass {
@@ -38,7 +42,8 @@ function gcd(a: number, b: number): number {
 
 function classSizes(): number[] {
   const sizes: number[] = []
-  for (let base = MIN_CLASS_SIZE; base < MAX_CLASS_SIZE; base *= 2) {
+  for (let size = MIN_CLASS_SIZE; size < FIRST_QUARTER_CLASS; size += MIN_CLASS_SIZE) sizes.push(size)
+  for (let base = FIRST_QUARTER_CLASS; base < MAX_CLASS_SIZE; base *= 2) {
     for (let step = 0; step < 4; step++) sizes.push(base + (base / 4) * step)
   }
   sizes.push(MAX_CLASS_SIZE)

@@ -164,9 +164,9 @@ test('the handle face and the Lease face share one state', t => {
   t.throws(() => lease.buffer, { instanceOf: PoolError, code: 'RIOPOOL_RELEASED' })
 })
 
-test('sizes round to their class: 40 -> 64, 576 -> 640, 1500 -> 1536, 4000 -> 4096', t => {
+test('sizes round to their class: 40 -> 48, 576 -> 640, 1500 -> 1536, 4000 -> 4096', t => {
   const pool = new BufferPool({ arenaSize: MiB })
-  for (const [asked, capacity] of [[40, 64], [576, 640], [1500, 1536], [4000, 4096], [65536, 65536]] as const) {
+  for (const [asked, capacity] of [[40, 48], [576, 640], [1500, 1536], [4000, 4096], [65536, 65536]] as const) {
     const h = pool.handles.lease(asked)
     t.is(pool.handles.capacity(h), capacity)
     t.is(pool.handles.length(h), asked)
@@ -189,4 +189,22 @@ test("registration 'required' fails at construction where RIO is unavailable", t
     return
   }
   t.throws(() => new BufferPool({ registration: 'required' }), { instanceOf: PoolError, code: 'RIOPOOL_RIO_UNAVAILABLE' })
+})
+
+test('lease.buffer is a real Buffer over the arena, built once, and still refused after release', t => {
+  const pool = new BufferPool({ arenaSize: MiB, registration: 'off' })
+  const lease = pool.lease(1500)
+  const buffer = lease.buffer
+  t.true(Buffer.isBuffer(buffer))
+  t.true(buffer instanceof Buffer)
+  t.is(lease.buffer, buffer, 'the same object every time')
+  t.is(buffer.length, 1500)
+  t.is(buffer.buffer, lease.arena.buffer.buffer)
+  t.is(buffer.byteOffset, lease.arena.buffer.byteOffset + lease.offset)
+  buffer.write('hello', 'latin1')
+  t.is(lease.arena.buffer.toString('latin1', lease.offset, lease.offset + 5), 'hello')
+  t.true(Buffer.isBuffer(buffer.subarray(1, 3)))
+  t.is(buffer.readUInt8(0), 104)
+  lease.release()
+  t.throws(() => lease.buffer, { code: 'RIOPOOL_RELEASED' })
 })
