@@ -24,6 +24,15 @@ function logFloor(rows: readonly BarRow[]): number {
   return 10 ** (Math.ceil(Math.log10(least)) - 1)
 }
 
+function logCeiling(rows: readonly BarRow[]): number {
+  return 10 ** Math.ceil(Math.log10(Math.max(...rows.map(r => r.value))))
+}
+
+/** Series in the order they first appear, not alphabetical. */
+function colour(rows: readonly BarRow[]): object {
+  return { field: 'series', type: 'nominal', title: null, scale: { domain: [...new Set(rows.map(r => r.series))] }, legend: { orient: 'top', labelLimit: 360, columns: 2 } }
+}
+
 /** Grouped bars, one group per x, one bar per series; log scale where values span decades. */
 export function groupedBarSpec(rows: readonly BarRow[], text: ChartText, log = false): object {
   const xOrder = [...new Set(rows.map(r => r.x))]
@@ -37,11 +46,11 @@ export function groupedBarSpec(rows: readonly BarRow[], text: ChartText, log = f
     mark: { type: 'bar', tooltip: true },
     encoding: {
       x: { field: 'x', type: 'nominal', sort: xOrder, title: text.xTitle, axis: { labelAngle: 0 } },
-      xOffset: { field: 'series', type: 'nominal' },
+      xOffset: { field: 'series', type: 'nominal', sort: [...new Set(rows.map(r => r.series))] },
       // A log scale has no zero for bars to stand on: they rise from a decade below the least value.
-      y: { field: 'value', type: 'quantitative', title: text.yTitle, scale: log ? { type: 'log', domainMin: logFloor(rows) } : { zero: true } },
+      y: { field: 'value', type: 'quantitative', title: text.yTitle, scale: log ? { type: 'log', domain: [logFloor(rows), logCeiling(rows)] } : { zero: true } },
       y2: log ? { datum: logFloor(rows) } : undefined,
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' } },
+      color: colour(rows),
     },
   }
 }
@@ -60,7 +69,7 @@ export function lineSpec(rows: readonly BarRow[], text: ChartText): object {
     encoding: {
       x: { field: 'x', type: 'ordinal', sort: xOrder, title: text.xTitle, axis: { labelAngle: 0 } },
       y: { field: 'value', type: 'quantitative', title: text.yTitle, scale: { zero: true } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' } },
+      color: colour(rows),
     },
   }
 }

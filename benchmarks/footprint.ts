@@ -4,7 +4,7 @@
 // measureFootprint() returns figures; printFootprint() formats them.
 import { Allocator } from '../lib/allocator.js'
 import { BufferPool, type PoolStats } from '../lib/index.js'
-import { formatRatio, row } from './harness.js'
+import { row } from './harness.js'
 import { IMIX, MiB, seeded } from './workloads.js'
 
 /** IMIX leases until `arenas` arenas are full. */
@@ -109,7 +109,6 @@ export function printFootprint(f: FootprintFigures): string[] {
     row(['bytes asked for (requestedBytes)', n(imix.requestedBytes), '1.000x'], w),
     row(['bytes in slots (leasedBytes)', n(imix.leasedBytes), `${(imix.leasedBytes / imix.requestedBytes).toFixed(3)}x`], w),
     row(['arena bytes (arenaBytes)', n(imix.arenaBytes), `${f.imixRatio.toFixed(3)}x`], w),
-    row(['one registration per buffer: pages locked', n(imix.leases * 4096), `${formatRatio(imix.leases * 4096 / imix.requestedBytes)}x`], w) + '  >= 1 page each',
     '',
     'Fragmentation: 1,000 long-lived leases, then a burst of 30,000 short-lived ones drained; 64 B..16 KiB; trim()',
     ...(['drain', 'trickle'] as const).flatMap(which => {

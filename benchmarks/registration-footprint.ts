@@ -9,14 +9,15 @@
 // slots, map count), what was registered is measured and the rest computed
 // at one page per buffer at the least, and the figure says "computed".
 import { Arena, BufferPool, IoUringRegistrar, memoryUsage, platform, type ArenaOptions, type Registrar } from '../lib/index.js'
+import { formatRatio, row } from './harness.js'
+import { IMIX } from './workloads.js'
 
 export type Way = 'io_uring' | 'rio' | 'mlock'
 export type Workload = 'IMIX' | '512 B' | '1500 B'
 
-/** The simple IMIX packet mix: 40, 576 and 1500 bytes, 7 : 4 : 1. */
-const IMIX_CYCLE = [40, 40, 40, 40, 40, 40, 40, 576, 576, 576, 576, 1500]
 const IO_URING_MAX_SLOTS = 16384
-const POOL_ARENA_SIZE = 4 * 1024 * 1024
+/** The pool's arenas here: 1 MiB, so a thousand small buffers do not sit in a mostly empty 4 MiB. */
+export const POOL_ARENA_SIZE = 1024 * 1024
 
 export interface WayFigures {
   /** Bytes the OS shows held for registration (pinned, locked or working set). */
@@ -43,7 +44,7 @@ export interface FootprintCase {
 }
 
 export function sizesOf(workload: Workload, buffers: number): number[] {
-  if (workload === 'IMIX') return Array.from({ length: buffers }, (_, i) => IMIX_CYCLE[i % IMIX_CYCLE.length]!)
+  if (workload === 'IMIX') return Array.from({ length: buffers }, (_, i) => IMIX[i % IMIX.length]!)
   return new Array<number>(buffers).fill(workload === '512 B' ? 512 : 1500)
 }
 
@@ -111,9 +112,41 @@ function measurePool(way: Way, sizes: readonly number[]): FootprintCase['pool'] 
 }
 
 function measurePerBuffer(way: Way, sizes: readonly number[]): WayFigures {
-  const rings = way === 'io_uring' ? new Rings() : null
-  const page = platform().allocationGranularity
-  const options = arenaOptions(way, rings)
+  return way === 'io_uring' ? registerSlices(sizes) : createArenas(way, sizes)
+}
+
+/**
+ * io_uring: one mapping, page-aligned slices of it, each slice registered on
+ * its own (as each buffer would be), in as many rings as the slots need.
+ */
+function registerSlices(sizes: readonly number[]): WayFigures {
+  const page = platform().pageSize
+  const slicePages = sizes.map(size => Math.ceil(size / page))
+  const memory = Arena.create(slicePages.reduce((sum, n) => sum + n, 0) * page, { registration: 'off' })
+  const rings = new Rings()
+  const ids: bigint[] = []
+  const before = held('io_uring')
+  let refusal: string | null = null
+  let at = 0
+  for (let k = 0; k < sizes.length; k++) {
+    try {
+      ids.push(rings.register(memory.address + BigInt(at), sizes[k]!))
+    } catch (error) {
+      refusal = `${(error as { code?: string }).code ?? 'error'} after ${ids.length} buffers`
+      break
+    }
+    at += slicePages[k]! * page
+  }
+  const measured = held('io_uring') - before
+  for (const id of ids) rings.deregister(id)
+  rings.close()
+  memory.close()
+  return perBufferFigures(sizes, ids.length, measured, refusal)
+}
+
+/** RIO and mlock: an arena per buffer, registered (or locked) at creation. */
+function createArenas(way: Way, sizes: readonly number[]): WayFigures {
+  const options = arenaOptions(way, null)
   const before = held(way)
   const arenas: Arena[] = []
   let refusal: string | null = null
@@ -126,16 +159,15 @@ function measurePerBuffer(way: Way, sizes: readonly number[]): WayFigures {
     }
   }
   const measured = held(way) - before
-  const remaining = sizes.slice(arenas.length).reduce((sum, size) => sum + Math.ceil(size / page) * page, 0)
   for (const arena of arenas) arena.close()
-  rings?.close()
-  return {
-    heldBytes: measured + remaining,
-    registrations: sizes.length,
-    computed: remaining > 0,
-    measuredBuffers: arenas.length,
-    refusal,
-  }
+  return perBufferFigures(sizes, arenas.length, measured, refusal)
+}
+
+/** What was measured, and the rest computed at a whole page (granule) per buffer at the least. */
+function perBufferFigures(sizes: readonly number[], registered: number, measured: number, refusal: string | null): WayFigures {
+  const granule = platform().allocationGranularity
+  const remaining = sizes.slice(registered).reduce((sum, size) => sum + Math.ceil(size / granule) * granule, 0)
+  return { heldBytes: measured + remaining, registrations: sizes.length, computed: remaining > 0, measuredBuffers: registered, refusal }
 }
 
 /** One case, measured in this process (run it in a fresh one). */
@@ -156,4 +188,26 @@ export function measureFootprintCase(workload: Workload, buffers: number): Footp
     ratio: perBuffer.heldBytes / pool.heldBytes,
     process: { before, afterPool },
   }
+}
+
+const WAY_NAMES: Record<Way, string> = {
+  io_uring: 'io_uring fixed buffers, pinned bytes (VmPin)',
+  rio: 'RIO registrations, working set',
+  mlock: 'mlock, locked bytes (VmLck)',
+}
+
+export function printRegistrationFootprint(cases: readonly FootprintCase[]): string[] {
+  if (cases.length === 0) return []
+  const w = [14, 9, 14, 7, 16, 9, 8]
+  const mib = (n: number) => (n / 1048576).toFixed(n < 10 * 1048576 ? 2 : 1)
+  return [
+    `Registration footprint, measured: ${WAY_NAMES[cases[0]!.way]}; pool with ${POOL_ARENA_SIZE / 1048576} MiB arenas against one registration per buffer`,
+    row(['workload', 'buffers', 'pool MiB', 'regs', 'one by one MiB', 'regs', 'ratio'], w),
+    ...cases.map(c => row([
+      c.workload, c.buffers.toLocaleString('en-US'), mib(c.pool.heldBytes), c.pool.registrations,
+      `${mib(c.perBuffer.heldBytes)}${c.perBuffer.computed ? ' (computed)' : ''}`, c.perBuffer.registrations.toLocaleString('en-US'),
+      `${formatRatio(c.ratio)}x`,
+    ], w)),
+    ...cases.filter(c => c.perBuffer.refusal).map(c => `  ${c.workload} ${c.buffers}: the machine refused one by one (${c.perBuffer.refusal}); the rest computed at a page each`),
+  ]
 }

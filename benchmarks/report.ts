@@ -1,13 +1,23 @@
 // npm run bench: the benchmark report. Every measurement runs in a fresh
 // Node process (one per size and face, with its own floor; one per scaling
-// face; the self-check; the footprint), so none inherits another's type
-// feedback or pays for another's garbage collection, and hands back its
-// figures as JSON; this process prints them and checks the issue's bars.
-//   node dist/benchmarks/report.js [--rounds N]
+// face; the self-check; the footprint; one per registration-footprint case),
+// so none inherits another's type feedback or pays for another's garbage
+// collection, and hands back its figures as JSON. This process shows a line
+// per case as it finishes, then prints the report, checks the bars, and
+// writes report.json, report.txt and the charts to benchmarks/results/.
+//   node dist/benchmarks/report.js [--quick] [--check] [--rounds N]
+// --quick: a few cases and rounds (under 30 s), written to results/quick/.
+// --check: exit 1 when a measured bar is missed.
 import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
 import * as os from 'node:os'
+import * as path from 'node:path'
 import { platform } from '../lib/index.js'
-import { formatRatio } from './harness.js'
+import { formatRatio, median } from './harness.js'
+import { groupedBarSpec, lineSpec, renderSvg, type BarRow } from './charts.js'
+import {
+  measureFootprintCase, printRegistrationFootprint, POOL_ARENA_SIZE, type FootprintCase, type Workload,
+} from './registration-footprint.js'
 import { measureFootprint, printFootprint, type FootprintFigures } from './footprint.js'
 import {
   HOT_PATH_GROUPS, hotPathFigures, measureFace, measureSelfCheck, printHotPath, type FaceFigures, type HotPathFigures, type SelfCheck,
@@ -17,37 +27,40 @@ import type { Face } from './workloads.js'
 
 const DEFAULT_ROUNDS = 41
 
-interface Bar {
+export interface Bar {
   readonly figure: string
-  readonly value: number
+  /** null: not measured in this run (--quick). */
+  readonly value: number | null
   readonly bar: string
   readonly goal: string
-  readonly met: boolean
+  readonly met: boolean | null
 }
 
-export function bars(hot: HotPathFigures, scaling: ScalingFigures, footprint: FootprintFigures): Bar[] {
-  const group = (name: string) => hot.groups.find(g => g.name === name)!
+function bar(figure: string, value: number | undefined, barText: string, goal: string, holds: (v: number) => boolean): Bar {
+  return value === undefined || Number.isNaN(value)
+    ? { figure, value: null, bar: barText, goal, met: null }
+    : { figure, value, bar: barText, goal, met: holds(value) }
+}
+
+export function bars(hot: HotPathFigures, scaling: ScalingFigures | null, footprint: FootprintFigures): Bar[] {
+  const group = (name: string) => hot.groups.find(g => g.name === name)
   const g1500 = group('1500')
-  const handle = g1500.faces.handles!.vsFloor.median
-  const lease = g1500.faces.lease!.vsFloor.median
-  const alloc = g1500.allocUnsafeOverLease.median
-  const slowestThing = Math.min(...hot.groups.map(g => g.thingOverHandle.median))
-  const mib = group('1 MiB').allocUnsafeOverLease.median
+  const things = hot.groups.map(g => g.thingOverHandle.median)
   return [
-    { figure: 'handle pair at 1500 B, x the floor', value: handle, bar: '<= 5', goal: '<= 2.5', met: handle <= 5 },
-    { figure: 'Lease pair at 1500 B, x the floor', value: lease, bar: '<= 8', goal: '<= 5', met: lease <= 8 },
-    { figure: 'Buffer.allocUnsafe(1500) over the Lease pair', value: alloc, bar: '>= 10', goal: '>= 15', met: alloc >= 10 },
-    { figure: '@thi.ng/malloc over a handle pair, lowest size', value: slowestThing, bar: '> 1 at every size', goal: '', met: slowestThing > 1 },
-    { figure: 'Buffer.allocUnsafe(1 MiB) over the 1 MiB Lease pair', value: mib, bar: '>= 3', goal: '', met: mib >= 3 },
-    { figure: '1 M live random victims: ratio over the 1 K ratio', value: scaling.growth, bar: '<= 2', goal: '<= 1.2', met: scaling.growth <= 2 },
-    { figure: 'IMIX arena bytes over requested bytes', value: footprint.imixRatio, bar: '<= 1.10', goal: '', met: footprint.imixRatio <= 1.1 },
+    bar('handle pair at 1500 B, x the floor', g1500?.faces.handles?.vsFloor.median, '<= 5', '<= 2.5', v => v <= 5),
+    bar('Lease pair at 1500 B, x the floor', g1500?.faces.lease?.vsFloor.median, '<= 8', '<= 5', v => v <= 8),
+    bar('Buffer.allocUnsafe(1500) over the Lease pair', g1500?.allocUnsafeOverLease.median, '>= 10', '>= 15', v => v >= 10),
+    bar('@thi.ng/malloc over a handle pair, lowest size', things.length ? Math.min(...things) : undefined, '> 1 at every size', '', v => v > 1),
+    bar('Buffer.allocUnsafe(1 MiB) over the 1 MiB Lease pair', group('1 MiB')?.allocUnsafeOverLease.median, '>= 3', '', v => v >= 3),
+    bar('1 M live random victims: ratio over the 1 K ratio', scaling?.growth, '<= 2', '<= 1.2', v => v <= 2),
+    bar('IMIX arena bytes over requested bytes', footprint.imixRatio, '<= 1.10', '', v => v <= 1.1),
   ]
 }
 
 export function printBars(list: readonly Bar[]): string[] {
   return [
-    'Bars (issue 8): medians of interleaved rounds in one process',
-    ...list.map(b => `${b.met ? 'MET    ' : 'NOT MET'}  ${b.figure.padEnd(52)} ${formatRatio(b.value).padStart(6)}x  bar ${b.bar}${b.goal ? `, goal ${b.goal}` : ''}`),
+    'Bars (issue 8): medians of interleaved rounds',
+    ...list.map(b => `${b.met === null ? 'n/a    ' : b.met ? 'MET    ' : 'MISSED '}  ${b.figure.padEnd(52)} ${b.value === null ? 'not measured (--quick)'.padStart(7) : `${formatRatio(b.value).padStart(6)}x`}  bar ${b.bar}${b.goal ? `, goal ${b.goal}` : ''}`),
   ]
 }
 
@@ -68,43 +81,200 @@ async function child(section: string, rounds: number): Promise<void> {
     : section === 'self-check' ? await measureSelfCheck(rounds)
     : section === 'scaling' ? await measureScalingFace(face, rounds)
     : section === 'footprint' ? measureFootprint()
+    : section === 'registration' ? measureFootprintCase(option('--workload') as Workload, Number(option('--buffers')))
     : undefined
   if (figures === undefined) throw new Error(`unknown section ${section}`)
   process.stdout.write(JSON.stringify(figures))
 }
 
-function measureHotPathInChildren(rounds: number): HotPathFigures {
-  const faces: FaceFigures[] = []
-  for (const group of HOT_PATH_GROUPS) {
-    for (const face of group.faces) if (face !== 'floor') faces.push(inChild<FaceFigures>(rounds, '--section', 'face', '--group', group.name, '--face', face))
+interface Plan {
+  readonly quick: boolean
+  readonly rounds: number
+  readonly faces: ReadonlyArray<{ group: string; face: Face }>
+  readonly scaling: boolean
+  readonly registration: ReadonlyArray<{ workload: Workload; buffers: number }>
+}
+
+function plan(quick: boolean, rounds: number): Plan {
+  const groups = quick ? HOT_PATH_GROUPS.filter(g => g.name === '1500' || g.name === '1 MiB') : HOT_PATH_GROUPS
+  const quickFaces: readonly Face[] = ['handles', 'lease', 'allocUnsafe', 'thing']
+  return {
+    quick,
+    rounds,
+    faces: groups.flatMap(g => g.faces.filter(f => f !== 'floor' && (!quick || quickFaces.includes(f))).map(face => ({ group: g.name, face }))),
+    scaling: !quick,
+    registration: (quick ? [1000, 10_000] : [1000, 10_000, 100_000]).flatMap(buffers =>
+      (quick ? ['IMIX'] as const : ['IMIX', '512 B', '1500 B'] as const).map(workload => ({ workload, buffers }))),
   }
-  return hotPathFigures(rounds, faces, inChild<SelfCheck>(rounds, '--section', 'self-check'))
+}
+
+/** Runs steps in order, printing a line per step as it ends, with an estimate of the time left. */
+class Progress {
+  readonly #started = Date.now()
+  #done = 0
+  #doneWeight = 0
+
+  constructor(readonly steps: number, readonly totalWeight: number) {}
+
+  run<T>(label: string, weight: number, step: () => T, describe: (result: T) => string): T {
+    const result = step()
+    this.#done++
+    this.#doneWeight += weight
+    const elapsed = (Date.now() - this.#started) / 1000
+    const left = (elapsed / this.#doneWeight) * (this.totalWeight - this.#doneWeight)
+    const count = `${String(this.#done).padStart(String(this.steps).length)}/${this.steps}`
+    console.log(`[${count}] ${label.padEnd(26)} ${describe(result).padEnd(34)} ${elapsed.toFixed(0).padStart(4)} s, about ${left.toFixed(0)} s left`)
+    return result
+  }
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], cwd: __dirname }).trim()
+  } catch {
+    return null
+  }
+}
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version
+}
+
+/** The charts a person reads first: footprint by way and count, the pair against the floor by size, the pair by live leases. */
+async function writeCharts(dir: string, hot: HotPathFigures, scaling: ScalingFigures | null, registration: readonly FootprintCase[], machine: string): Promise<string[]> {
+  const written: string[] = []
+  const save = async (name: string, spec: object) => {
+    fs.writeFileSync(path.join(dir, name), await renderSvg(spec))
+    written.push(name)
+  }
+  const mib = (bytes: number) => bytes / 1048576
+  const label = (c: FootprintCase) => `${c.workload} ${c.buffers >= 1000 ? `${c.buffers / 1000}K` : c.buffers}`
+  const footprintRows: BarRow[] = registration.flatMap(c => [
+    { x: label(c), series: `one registration per buffer${c.perBuffer.computed ? ' (partly computed)' : ''}`, value: mib(c.perBuffer.heldBytes) },
+    { x: label(c), series: `pool (${POOL_ARENA_SIZE / 1048576} MiB arenas)`, value: mib(c.pool.heldBytes) },
+  ])
+  const way = registration[0]?.way
+  if (footprintRows.length) {
+    await save('footprint.svg', groupedBarSpec(footprintRows, {
+      title: 'Memory held for registration: the pool against one registration per buffer',
+      subtitle: `${way === 'io_uring' ? 'io_uring fixed buffers, VmPin' : way === 'rio' ? 'RIO, working set' : 'mlock, VmLck'}; measured from the OS. ${machine}`,
+      xTitle: 'workload, live buffers',
+      yTitle: 'MiB (log scale)',
+    }, true))
+  }
+  const faces: Array<[Face, string]> = [['handles', 'handle pair'], ['lease', 'Lease pair'], ['leaseTouch', 'Lease writing its buffer'], ['thing', '@thi.ng/malloc holding the same ring'], ['allocUnsafe', 'Buffer.allocUnsafe (to the GC)']]
+  const ratioRows: BarRow[] = hot.groups.flatMap(g => faces.filter(([face]) => g.faces[face]).map(([face, series]) => ({ x: g.name, series, value: g.faces[face]!.vsFloor.median })))
+  await save('hot-path.svg', groupedBarSpec(ratioRows, {
+    title: 'Cost of a lease/release pair, in Int32Array free-list pops+pushes (the floor)',
+    subtitle: `medians of per-round ratios, ${hot.rounds} interleaved rounds; lower is faster. ${machine}`,
+    xTitle: 'lease size',
+    yTitle: 'x the floor (log scale)',
+  }, true))
+  if (scaling) {
+    await save('scaling.svg', lineSpec(scaling.points.flatMap(p => [
+      { x: `${p.live.toLocaleString('en-US')} live`, series: 'handle pair, ns', value: p.handleNs },
+      { x: `${p.live.toLocaleString('en-US')} live`, series: 'floor of the same shape, ns', value: p.floorNs },
+    ]), {
+      title: 'Per-pair cost by live leases (1500 B, random victims)',
+      subtitle: machine,
+      xTitle: 'leases held',
+      yTitle: 'ns per pair',
+    }))
+  }
+  return written
+}
+
+const UNITS = {
+  'hotPath.groups[].floorNs, faces.*.ns, scaling.points[].*Ns': 'nanoseconds per pair (median over rounds)',
+  'faces.*.vsFloor, allocUnsafeOverLease, thingOverHandle, scaling.points[].handle': 'ratio: median and 25th/75th percentiles of per-round ratios',
+  'footprint.*Bytes, registration[].*.heldBytes, registration[].*Bytes': 'bytes',
+  'registration[].ratio': 'one-by-one held bytes over pool held bytes',
+  'registration[].*.registrations': 'kernel registration records',
+  'meta.durationSeconds': 'seconds',
 }
 
 async function main(): Promise<void> {
-  const rounds = Number(option('--rounds') ?? DEFAULT_ROUNDS)
+  const quick = process.argv.includes('--quick')
+  const rounds = Number(option('--rounds') ?? (quick ? 11 : DEFAULT_ROUNDS))
   const section = option('--section')
   if (section !== undefined) return child(section, rounds)
 
   const started = Date.now()
   const info = platform()
-  console.log('rio-buffer-pool benchmark report (npm run bench)')
-  console.log(`node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? 'unknown CPU'}`)
-  console.log(`1-minute load average at the start: ${os.loadavg()[0]!.toFixed(1)} (other work on this machine skews the ratios)`)
-  console.log(`RIO ${info.rio.available ? 'available' : `unavailable (${info.rio.error?.code})`}; benchmark pools use registration: 'off'`)
-  console.log('Pools and baselines reach the loops as arguments; every result is held in the live ring until replaced.')
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+  const machine = `Node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} CPUs (${cpu.trim()})`
+  const load = os.loadavg()[0]!
+  const header = [
+    `rio-buffer-pool ${packageVersion()} benchmark report (npm run bench${quick ? ' -- --quick' : ''})`,
+    machine,
+    `1-minute load average at the start: ${load.toFixed(1)} (other work on this machine skews the ratios)`,
+    `RIO ${info.rio.available ? 'available' : `unavailable (${info.rio.error?.code})`}, io_uring ${info.ioUring.available ? 'available' : `unavailable (${info.ioUring.error?.code})`}; speed pools use registration: 'off' (registration is not on the lease/release path)`,
+    'Pools and baselines reach the loops as arguments; every result is held in the live ring until replaced.',
+  ]
+  console.log(header.join('\n'))
   console.log('')
-  const hot = measureHotPathInChildren(rounds)
-  console.log(printHotPath(hot).join('\n'))
+
+  const p = plan(quick, rounds)
+  const steps = p.faces.length + 2 + (p.scaling ? 1 : 0) + p.registration.length
+  const weight = { face: 1, selfCheck: 1, scaling: 6, footprint: 3, registration: (n: number) => 0.5 + n / 25_000 }
+  const progress = new Progress(steps, p.faces.length + 1 + (p.scaling ? 6 : 0) + 3 + p.registration.reduce((sum, r) => sum + weight.registration(r.buffers), 0))
+  const faceFigures = p.faces.map(({ group, face }) => progress.run(`${group} ${face}`, weight.face,
+    () => inChild<FaceFigures>(rounds, '--section', 'face', '--group', group, '--face', face),
+    f => `${formatRatio(median(f.perRound))}x the floor`))
+  const selfCheck = progress.run('self-check', weight.selfCheck, () => inChild<SelfCheck>(rounds, '--section', 'self-check'),
+    s => `plain/harness ${formatRatio(s.handle.median)}`)
+  const hot = hotPathFigures(rounds, faceFigures, selfCheck)
+  const scaling = p.scaling
+    ? progress.run('scaling 1 K to 1 M live', weight.scaling, () => scalingFigures(rounds, inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles')),
+      s => `growth ${formatRatio(s.growth)}x`)
+    : null
+  const footprint = progress.run('footprint', weight.footprint, () => inChild<FootprintFigures>(rounds, '--section', 'footprint'),
+    f => `IMIX ${f.imixRatio.toFixed(3)}x requested`)
+  const registration = p.registration.map(({ workload, buffers }) => progress.run(`registration ${workload} ${buffers}`, weight.registration(buffers),
+    () => inChild<FootprintCase>(rounds, '--section', 'registration', '--workload', workload, '--buffers', String(buffers)),
+    c => `one by one ${formatRatio(c.ratio)}x the pool`))
+  const barList = bars(hot, scaling, footprint)
+
+  const report = [
+    ...header,
+    '',
+    ...printHotPath(hot),
+    '',
+    ...(scaling ? [...printScaling(scaling), ''] : []),
+    ...printFootprint(footprint),
+    '',
+    ...printRegistrationFootprint(registration),
+    '',
+    ...printBars(barList),
+  ]
   console.log('')
-  const scaling: ScalingFigures = scalingFigures(rounds, inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles'))
-  console.log(printScaling(scaling).join('\n'))
+  console.log(report.join('\n'))
+
+  const dir = path.join(__dirname, '..', '..', 'benchmarks', 'results', ...(quick ? ['quick'] : []))
+  fs.mkdirSync(dir, { recursive: true })
+  const durationSeconds = Math.round((Date.now() - started) / 1000)
+  const json = {
+    meta: {
+      package: 'rio-buffer-pool', version: packageVersion(), commit: gitCommit(), date: new Date().toISOString(), mode: quick ? 'quick' : 'full',
+      command: `npm run bench${quick ? ' -- --quick' : ''}`, rounds, durationSeconds,
+      machine: { node: process.version, os: `${os.type()} ${os.release()}`, platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpu: cpu.trim(), totalMemoryBytes: os.totalmem(), loadAverageAtStart: load },
+      registration: { rio: info.rio, ioUring: info.ioUring },
+    },
+    units: UNITS,
+    bars: barList,
+    hotPath: hot,
+    scaling,
+    footprint,
+    registration,
+  }
+  fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(json, null, 2) + '\n')
+  fs.writeFileSync(path.join(dir, 'report.txt'), report.join('\n') + '\n')
+  const charts = await writeCharts(dir, hot, scaling, registration, machine)
   console.log('')
-  const footprint = inChild<FootprintFigures>(rounds, '--section', 'footprint')
-  console.log(printFootprint(footprint).join('\n'))
-  console.log('')
-  console.log(printBars(bars(hot, scaling, footprint)).join('\n'))
-  console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  console.log(`Wrote ${path.relative(process.cwd(), dir) || '.'}/: report.json, report.txt, ${charts.join(', ')} (${durationSeconds} s)`)
+  const missed = barList.filter(b => b.met === false)
+  if (missed.length > 0) console.log(`${missed.length} bar(s) missed${process.argv.includes('--check') ? ': exiting 1 (--check)' : ''}`)
+  if (process.argv.includes('--check') && missed.length > 0) process.exitCode = 1
 }
 
 main().catch(error => {
