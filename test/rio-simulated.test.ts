@@ -62,8 +62,7 @@ simulated("registration 'required' gives a bigint buffer id that is not RIO_INVA
   const arena = Arena.create(granularity(), { registration: 'required' })
   t.is(arena.registration, 'rio')
   t.is(typeof arena.bufferId, 'bigint')
-  t.not(arena.bufferId, RIO_INVALID_BUFFERID)
-  t.not(arena.bufferId, 0n)
+  t.not(arena.bufferId, RIO_INVALID_BUFFERID) // the one documented invalid id; 0 may be a valid one
   t.true(sim.isRegistered(arena.bufferId!))
   arena.close()
 })
