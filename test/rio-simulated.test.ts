@@ -5,7 +5,9 @@
 // RIO_BUFFER_POOL_SIMULATED (npm run test:windows) or built into .simulated/
 // (npm test builds it on Linux and macOS), and skips, saying so, elsewhere.
 import test, { type ExecutionContext } from 'ava'
+import { execFile } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import * as util from 'node:util'
 import type * as Pool from '../lib/index.js'
@@ -18,6 +20,7 @@ interface SimulatedRio {
   register(address: bigint, length: number): bigint
   deregister(id: bigint): void
   refuseExternalBuffers(on: boolean): void
+  readonly invalidBufferId: bigint
 }
 
 const localBuild = path.join(__dirname, '..', '..', '.simulated')
@@ -65,6 +68,10 @@ simulated("registration 'required' gives a bigint buffer id that is not RIO_INVA
   t.not(arena.bufferId, RIO_INVALID_BUFFERID) // the one documented invalid id; 0 may be a valid one
   t.true(sim.isRegistered(arena.bufferId!))
   arena.close()
+})
+
+simulated('the native sentinel is RIO_INVALID_BUFFERID exactly: (RIO_BUFFERID)(ULONG_PTR)0xFFFFFFFF, neither ~0 nor 0', (t, sim) => {
+  t.is(sim.invalidBufferId, 0xFFFFFFFFn) // a literal, not the shared constant
 })
 
 simulated("registration 'auto' registers where RIO is available", (t, sim) => {
@@ -215,4 +222,29 @@ simulated('where external buffers are refused (Electron), arenas live in V8-owne
   } finally {
     sim.refuseExternalBuffers(false)
   }
+})
+
+simulated('WSACleanup balance: the simulation is unloaded exactly as often as loaded, and only after the last environment and the last registration (one left to teardown) have gone; an arena dropped without close() is deregistered by its finalizer', async t => {
+  const script = path.join(__dirname, 'fixtures', 'rio-unload.js')
+  const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rio-unload-')), 'events.txt')
+  const env = { ...process.env, RIO_BUFFER_POOL_PREBUILD: simulatedDir, RIO_BUFFER_POOL_SIMULATED_LOG: log }
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', script], { env },
+      (error, out, err) => error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))
+  })
+  const { workerExit, afterDrop } = JSON.parse(stdout) as { workerExit: number; afterDrop: Record<string, number> }
+  const events = fs.readFileSync(log, 'utf8').trim().split('\n')
+  fs.rmSync(path.dirname(log), { recursive: true })
+  t.log(events.join(' '))
+  t.is(workerExit, 0)
+  // By then: 3 registered here (1 closed, 1 dropped, 1 open), 2 in the worker (1 closed, 1 undone at its exit).
+  t.like(afterDrop, { registered: 5, deregistered: 4, live: 1, deregisterErrors: 0, unloads: 0 })
+  const count = (event: string) => events.filter(e => e === event).length
+  t.is(count('register'), 5)
+  t.is(count('deregister'), 5, 'every registration undone, the ones left open by their teardown')
+  t.is(count('deregister-unknown'), 0)
+  t.true(count('load') >= 1)
+  t.is(count('unload'), count('load'), 'WSACleanup as often as WSAStartup')
+  t.is(events.at(-1), 'unload', 'the last unload comes after the last deregistration')
+  t.is(events.indexOf('unload'), events.length - 1, 'no unload while an environment or a registration remained')
 })
