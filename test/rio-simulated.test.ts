@@ -233,7 +233,7 @@ simulated('WSACleanup balance: the simulation is unloaded exactly as often as lo
       (error, out, err) => error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))
   })
   const { workerExit, afterDrop } = JSON.parse(stdout) as { workerExit: number; afterDrop: Record<string, number> }
-  const events = fs.readFileSync(log, 'utf8').trim().split('\n')
+  const events = fs.readFileSync(log, 'utf8').trim().split(/\r?\n/) // CRLF on Windows
   fs.rmSync(path.dirname(log), { recursive: true })
   t.log(events.join(' '))
   t.is(workerExit, 0)

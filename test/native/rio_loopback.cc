@@ -66,8 +66,10 @@ OsError Pairs::open() {
   }
   if (OsError err = load_table(pairs_[0].receiver); err.failed()) return err;
 
-  // Room for every request of every queue that completes into it.
-  cq_ = rio_.RIOCreateCompletionQueue(static_cast<DWORD>(pairs_.size() * 2 * kSlotsPerQueue), nullptr);
+  // Room for every request every queue may have outstanding: each pair's two
+  // request queues reserve a receive and a send slot apiece in it.
+  cq_ = rio_.RIOCreateCompletionQueue(static_cast<DWORD>(pairs_.size() * 2 * (kSlotsPerQueue + kSlotsPerQueue)),
+                                      nullptr);
   if (cq_ == RIO_INVALID_CQ) return last_error("RIOCreateCompletionQueue");
   for (Pair& pair : pairs_) {
     if (OsError err = open_pair(&pair); err.failed()) return err;
