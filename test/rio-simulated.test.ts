@@ -224,17 +224,37 @@ simulated('where external buffers are refused (Electron), arenas live in V8-owne
   }
 })
 
-simulated('WSACleanup balance: the simulation is unloaded exactly as often as loaded, and only after the last environment and the last registration (one left to teardown) have gone; an arena dropped without close() is deregistered by its finalizer', async t => {
+function runUnloadFixture(args: string[]): { stdout: Promise<string>; events: () => string[] } {
   const script = path.join(__dirname, 'fixtures', 'rio-unload.js')
-  const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rio-unload-')), 'events.txt')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rio-unload-'))
+  const log = path.join(dir, 'events.txt')
   const env = { ...process.env, RIO_BUFFER_POOL_PREBUILD: simulatedDir, RIO_BUFFER_POOL_SIMULATED_LOG: log }
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', script], { env },
+  const stdout = new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', script, ...args], { env },
       (error, out, err) => error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))
   })
-  const { workerExit, afterDrop } = JSON.parse(stdout) as { workerExit: number; afterDrop: Record<string, number> }
-  const events = fs.readFileSync(log, 'utf8').trim().split(/\r?\n/) // CRLF on Windows
-  fs.rmSync(path.dirname(log), { recursive: true })
+  return {
+    stdout,
+    events: () => {
+      const events = fs.readFileSync(log, 'utf8').trim().split(/\r?\n/) // CRLF on Windows
+      fs.rmSync(dir, { recursive: true })
+      return events
+    },
+  }
+}
+
+simulated('WSACleanup is not called while a registration is live, even after the last environment has gone', async t => {
+  const run = runUnloadFixture(['registration-outlives-env'])
+  t.deepEqual(JSON.parse(await run.stdout), { live: 1 })
+  const events = run.events()
+  t.log(events.join(' '))
+  t.deepEqual(events, ['load', 'register'])
+})
+
+simulated('WSACleanup balance: the simulation is unloaded exactly as often as loaded, and only after the last environment and the last registration (one left to teardown) have gone; an arena dropped without close() is deregistered by its finalizer', async t => {
+  const run = runUnloadFixture([])
+  const { workerExit, afterDrop } = JSON.parse(await run.stdout) as { workerExit: number; afterDrop: Record<string, number> }
+  const events = run.events()
   t.log(events.join(' '))
   t.is(workerExit, 0)
   // By then: 3 registered here (1 closed, 1 dropped, 1 open), 2 in the worker (1 closed, 1 undone at its exit).

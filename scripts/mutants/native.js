@@ -98,7 +98,7 @@ module.exports = [
     file: 'native/arena_memory.cc',
     search: 'if (unmapped_ || !arena_gone_ || reachable_ > 0 || leaked_) return;',
     replace: 'if (unmapped_ || !arena_gone_ || leaked_) return;',
-    tests: ['hostile'],
+    tests: ['hostile', 'memory-release'],
     description: 'close() unmaps memory a moved ArrayBuffer can still reach',
   },
   {
