@@ -17,7 +17,7 @@
 // Prints each mutant's outcome, each survivor with its description, and the
 // kill rate. Exit code 0 whatever the rate (it is a report), 1 when the
 // baseline fails or a mutation no longer applies.
-const { spawnSync } = require('node:child_process')
+const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
@@ -49,9 +49,36 @@ function buildsFor(file) {
   throw new Error(`no build is known for ${file}`)
 }
 
+// The child now running, so a signal can stop it along with this script.
+let current = null
+
+function stop(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Runs to completion (or `timeout` ms); never rejects. */
 function run(command, args, timeout) {
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 })
-  return { ok: result.status === 0, timedOut: result.error?.code === 'ETIMEDOUT', output: `${result.stdout}${result.stderr}` }
+  return new Promise((resolve) => {
+    // A process group of its own, so a timeout or a signal stops its children
+    // too (ava's workers, node-gyp's make).
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    current = child
+    let output = ''
+    child.stdout.on('data', (chunk) => { output += chunk })
+    child.stderr.on('data', (chunk) => { output += chunk })
+    let timedOut = false
+    const timer = timeout && setTimeout(() => { timedOut = true; stop(child) }, timeout)
+    child.on('error', (error) => { output += error.message })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      current = null
+      resolve({ ok: code === 0 && !timedOut, timedOut, output })
+    })
+  })
 }
 
 const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js')
@@ -63,9 +90,9 @@ const builders = {
   simulated: () => run(process.execPath, [path.join(__dirname, 'build-simulated.js')]),
 }
 
-function build(kinds) {
+async function build(kinds) {
   for (const kind of kinds) {
-    const result = builders[kind]()
+    const result = await builders[kind]()
     if (!result.ok) return { ok: false, kind, output: result.output }
   }
   return { ok: true }
@@ -86,6 +113,7 @@ function restore() {
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
+    if (current) stop(current)
     restore()
     console.error(`\n${signal}: the mutated file is restored; rebuild (npm run pretest) before trusting build/ or dist/`)
     process.exit(130)
@@ -105,7 +133,7 @@ function apply(m) {
   return null
 }
 
-function main() {
+async function main() {
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'))
   const baseline = !process.argv.includes('--no-baseline')
   const mutations = loadMutations().filter((m) => filters.length === 0 || filters.some((f) => m.id.includes(f)))
@@ -114,18 +142,18 @@ function main() {
   const log = (line) => console.log(`[mutants ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`)
 
   const stale = new Set(['tsc', 'addon', 'simulated'])
-  const rebuildStale = () => {
+  const rebuildStale = async () => {
     // A gyp rebuild makes the addon too.
-    const result = build([...stale].filter((k) => !(k === 'addon' && stale.has('gyp'))))
+    const result = await build([...stale].filter((k) => !(k === 'addon' && stale.has('gyp'))))
     if (!result.ok) throw new Error(`the unmutated ${result.kind} build fails:\n${result.output}`)
     stale.clear()
   }
 
-  rebuildStale()
+  await rebuildStale()
   if (baseline) {
     const tests = [...new Set(mutations.flatMap((m) => m.tests))]
     log(`baseline: ${tests.join(', ')}`)
-    const result = runTests(tests)
+    const result = await runTests(tests)
     if (!result.ok) {
       console.log(result.output)
       log('the unmutated suite fails: no mutant could be judged')
@@ -145,11 +173,11 @@ function main() {
     try {
       const kinds = buildsFor(m.file)
       for (const kind of kinds) stale.add(kind)
-      const built = build(kinds)
+      const built = await build(kinds)
       if (!built.ok) {
         outcome = 'no-build'
       } else {
-        const result = runTests(m.tests)
+        const result = await runTests(m.tests)
         outcome = result.ok ? 'survived' : result.timedOut ? 'killed (timeout)' : 'killed'
       }
     } finally {
@@ -157,7 +185,7 @@ function main() {
     }
     outcomes.push({ m, outcome })
     log(`${outcome.toUpperCase().padEnd(9)} ${m.id} (${m.tests.join(', ')})`)
-    rebuildStale()
+    await rebuildStale()
   }
 
   const judged = outcomes.filter((o) => o.outcome === 'survived' || o.outcome.startsWith('killed'))
@@ -174,10 +202,11 @@ function main() {
   return outcomes.some((o) => o.outcome === 'stale') ? 1 : 0
 }
 
-try {
-  process.exitCode = main()
-} catch (error) {
-  restore()
-  console.error(error.message)
-  process.exitCode = 1
-}
+main().then(
+  (code) => { process.exitCode = code },
+  (error) => {
+    restore()
+    console.error(error.message)
+    process.exitCode = 1
+  },
+)
