@@ -15,7 +15,9 @@
 // suite that already fails would "kill" every mutant.
 //
 // Prints each mutant's outcome, each survivor with its description, and the
-// kill rate. Exit code 0 whatever the rate (it is a report), 1 when the
+// kill rate. Run it through npm (npm run test:mutants), so node-gyp gets
+// npm's configuration (such as nodedir). Each mutant's build or test output is kept in .mutants/<id>.log,
+// to check that a kill failed for the right reason. Exit code 0 whatever the rate (it is a report), 1 when the
 // baseline fails or a mutation no longer applies.
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
@@ -24,6 +26,7 @@ const path = require('node:path')
 const root = path.resolve(__dirname, '..')
 const listDir = path.join(__dirname, 'mutants')
 const TEST_TIMEOUT_MS = 10 * 60 * 1000
+const logDir = path.join(root, '.mutants')
 
 function loadMutations() {
   const all = []
@@ -84,7 +87,11 @@ function run(command, args, timeout) {
 const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js')
 const builders = {
   tsc: () => run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json']),
-  addon: () => run(process.execPath, [nodeGyp, 'build']),
+  // As npm run build:native: a build/ that is not configured gets a rebuild.
+  addon: async () => {
+    const built = await run(process.execPath, [nodeGyp, 'build'])
+    return built.ok ? built : run(process.execPath, [nodeGyp, 'rebuild'])
+  },
   // A changed binding.gyp (defines, sources) needs the Makefile made again.
   gyp: () => run(process.execPath, [nodeGyp, 'rebuild']),
   simulated: () => run(process.execPath, [path.join(__dirname, 'build-simulated.js')]),
@@ -161,6 +168,7 @@ async function main() {
     }
   }
 
+  fs.mkdirSync(logDir, { recursive: true })
   const outcomes = []
   for (const m of mutations) {
     const problem = apply(m)
@@ -176,9 +184,11 @@ async function main() {
       const built = await build(kinds)
       if (!built.ok) {
         outcome = 'no-build'
+        fs.writeFileSync(path.join(logDir, `${m.id}.log`), built.output)
       } else {
         const result = await runTests(m.tests)
         outcome = result.ok ? 'survived' : result.timedOut ? 'killed (timeout)' : 'killed'
+        fs.writeFileSync(path.join(logDir, `${m.id}.log`), result.output)
       }
     } finally {
       restore()
