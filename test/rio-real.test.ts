@@ -220,7 +220,7 @@ io('after the pool closes, a RIOSend naming its old BufferId fails with WSAEFAUL
   await pool.close()
   t.true(arena.closed)
   const error = t.throws(() => loopback.sendReceive(old, region(into), 2000)) as Error & Record<string, unknown>
-  t.like(error, { winerror: WSAEFAULT, syscall: 'RIOSend' }, error.message)
+  t.like(error, { winerror: WSAEFAULT, syscall: 'RIOSend' }, error?.message)
 
   // The receiver's registration is untouched by the other's close.
   fillPattern(into.buffer, 5)
