@@ -89,19 +89,21 @@ interface Registration {
   readonly id: bigint | null
 }
 
-function deregister({ native, registrar, id }: Registration): void {
-  if (id === null) return
-  if (registrar) registrar.deregister(id)
-  else native.deregisterRio()
+// Who gives a registration back: a Registrar's id, this module, before the
+// native close(); a RIO id, the native arena alone, inside its close() or
+// finalizer (native/native_arena.h), so deregistration has one owner each.
+function deregisterCustom({ registrar, id }: Registration): void {
+  if (registrar !== null && id !== null) registrar.deregister(id)
 }
 
-// Holds the native arena (not the Arena) so deregistration still comes
-// before the memory is freed.
+// Holds the native arena (not the Arena), so a Registrar is called before
+// the native finalizer frees the memory. Only custom registrations are
+// registered here: the native finalizer deregisters RIO itself.
 const unclosed = new FinalizationRegistry<Registration>(registration => {
   try {
-    deregister(registration)
+    deregisterCustom(registration)
   } catch {
-    // Nobody is left to tell; the native finalizer still deregisters RIO.
+    // Nobody is left to tell.
   }
 })
 
@@ -152,7 +154,7 @@ export class Arena {
     this.bufferId = id
     this.registration = kind
     this.largePages = native.largePages
-    if (id !== null) unclosed.register(this, registration, this)
+    if (registration.registrar !== null) unclosed.register(this, registration, this)
   }
 
   static create(size: number, options?: ArenaOptions): Arena {
@@ -247,7 +249,7 @@ export class Arena {
     }
     this.#closing = true
     try {
-      deregister(this.#registration)
+      deregisterCustom(this.#registration)
     } finally {
       this.#closing = false
     }

@@ -21,7 +21,7 @@ export interface NativeArena {
   /** False when the memory is V8's (a runtime that refuses external buffers): never registered. */
   readonly osMemory: boolean
   registerRio(): bigint
-  deregisterRio(): void
+  /** Deregisters RIO (the only way it is ever deregistered), unlocks, detaches, frees. */
   close(): void
 }
 

@@ -74,7 +74,6 @@ Napi::Function NativeArena::Define(Napi::Env env) {
   const auto method_attrs = static_cast<napi_property_attributes>(napi_writable | napi_configurable);
   const napi_property_descriptor methods[] = {
       {"registerRio", nullptr, guarded<RegisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
-      {"deregisterRio", nullptr, guarded<DeregisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"close", nullptr, guarded<Close>, nullptr, nullptr, nullptr, method_attrs, nullptr},
   };
   napi_value ctor;
@@ -238,13 +237,6 @@ Napi::Value NativeArena::RegisterRio(const Napi::CallbackInfo& info) {
   arena.registered_ = true;
   arena.buffer_id_ = id;
   return Napi::BigInt::New(env, static_cast<uint64_t>(id));
-}
-
-Napi::Value NativeArena::DeregisterRio(const Napi::CallbackInfo& info) {
-  NativeArena& arena = From(info);
-  arena.RequireOpen(info.Env());
-  arena.Deregister();
-  return info.Env().Undefined();
 }
 
 Napi::Value NativeArena::Close(const Napi::CallbackInfo& info) {

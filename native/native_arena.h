@@ -2,6 +2,12 @@
 // optionally registered with RIO. Teardown order is fixed here: deregister,
 // unlock, detach, free.
 //
+// This layer alone owns a RIO registration: registerRio() makes it, and
+// close() (or, for an arena never closed, the finalizer) is the only place
+// that gives it back. JS has no way to deregister RIO on its own, so the
+// order above cannot be broken from there. (A JS Registrar's registration is
+// JS's: lib/arena.ts gives it back before close().)
+//
 // Every entry point first checks that its receiver is a NativeArena made by
 // this very binary (a type tag), so another addon's wrapped object, a plain
 // object or the prototype is refused with a TypeError, never read.
@@ -36,7 +42,6 @@ class NativeArena {
   static Napi::Value GetLargePages(const Napi::CallbackInfo& info);
   static Napi::Value GetOsMemory(const Napi::CallbackInfo& info);
   static Napi::Value RegisterRio(const Napi::CallbackInfo& info);
-  static Napi::Value DeregisterRio(const Napi::CallbackInfo& info);
   static Napi::Value Close(const Napi::CallbackInfo& info);
 
   void MapMemory(Napi::Env env, bool want_large_pages);

@@ -19,6 +19,9 @@
 #include <mutex>
 #include <set>
 
+#include <cstdio>
+#include <cstdlib>
+
 #ifdef _WIN32
 #include <windows.h>
 #else
@@ -36,6 +39,11 @@ namespace {
 constexpr int kWsaEfault = 10014;
 constexpr int kWsaEinval = 10022;
 constexpr int kWsaEnobufs = 10055;
+
+// RIO_INVALID_BUFFERID as mswsockdef.h spells it, (RIO_BUFFERID)(ULONG_PTR)
+// 0xFFFFFFFF: written out here, not taken from rio.h, so that a wrong
+// kRioInvalidBufferId there makes every simulated failure look like an id.
+constexpr RioBufferId kSdkInvalidBufferId = 0xFFFFFFFFu;
 
 // Above 32 bits, so JS sees an id no double-based or 32-bit path could
 // carry; far below the sentinel's wrap-around, so never RIO_INVALID_BUFFERID.
@@ -56,6 +64,18 @@ Books& books() {
 }
 
 thread_local int last_error = 0;  // WSAGetLastError's stand-in
+
+// Appends one line to the file RIO_BUFFER_POOL_SIMULATED_LOG names, if any:
+// what the counters cannot show once Node has unloaded the addon (it does
+// when the last environment that loaded it goes), such as the unload itself.
+void log_event(const char* event) {
+  const char* path = std::getenv("RIO_BUFFER_POOL_SIMULATED_LOG");
+  if (path == nullptr || *path == '\0') return;
+  if (FILE* file = std::fopen(path, "a")) {
+    std::fprintf(file, "%s\n", event);
+    std::fclose(file);
+  }
+}
 
 // 0 when every byte of [data, data + length) is committed and readable,
 // else the Winsock error RIORegisterBuffer would give.
@@ -115,7 +135,7 @@ int check_readable(const char* data, size_t length) {
 
 RioBufferId fail(int winerror) {
   last_error = winerror;
-  return kRioInvalidBufferId;
+  return kSdkInvalidBufferId;
 }
 
 RioBufferId register_buffer(char* data, uint32_t length) {
@@ -136,16 +156,20 @@ RioBufferId register_buffer(char* data, uint32_t length) {
   b.next_id += kIdStep;
   b.live.insert(id);
   b.counters.registered++;
+  log_event("register");
   return id;
 }
 
 void deregister_buffer(RioBufferId id) {
   Books& b = books();
   std::lock_guard<std::mutex> lock(b.mu);
-  if (b.live.erase(id) == 1)
+  if (b.live.erase(id) == 1) {
     b.counters.deregistered++;
-  else
+    log_event("deregister");
+  } else {
     b.counters.deregister_errors++;
+    log_event("deregister-unknown");
+  }
 }
 
 int get_last_error() { return last_error; }
@@ -154,6 +178,7 @@ void unload() {
   Books& b = books();
   std::lock_guard<std::mutex> lock(b.mu);
   b.counters.unloads++;
+  log_event("unload");
 }
 
 }  // namespace
@@ -195,6 +220,7 @@ OsError rio_provider_load(RioProvider* provider) {
     std::lock_guard<std::mutex> lock(b.mu);
     b.counters.loads++;
   }
+  log_event("load");
   *provider = RioProvider{"simulated", register_buffer, deregister_buffer, get_last_error, unload};
   return {};
 }

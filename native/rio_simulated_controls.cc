@@ -10,6 +10,7 @@
 //   deregister(id: bigint)     -> straight to the provider, unknown ids included
 //   refuseExternalBuffers(on)  -> new arenas take V8-owned memory, as under
 //                                 Electron's V8 sandbox
+//   invalidBufferId            -> bigint: the sentinel rio.h checks for
 #ifdef RBP_SIMULATED_RIO
 
 #include "rio_simulated.h"
@@ -85,6 +86,7 @@ Napi::Object js_controls(Napi::Env env) {
   controls.Set("register", Napi::Function::New<Register>(env, "register"));
   controls.Set("deregister", Napi::Function::New<Deregister>(env, "deregister"));
   controls.Set("refuseExternalBuffers", Napi::Function::New<RefuseExternalBuffers>(env, "refuseExternalBuffers"));
+  controls.Set("invalidBufferId", Napi::BigInt::New(env, static_cast<uint64_t>(kRioInvalidBufferId)));
   return controls;
 }
 

@@ -1,4 +1,5 @@
 import test from 'ava'
+import * as fs from 'node:fs'
 import { Arena, platform, PoolError, type Registrar } from '../lib/index.js'
 
 const { allocationGranularity: granularity, pageSize } = platform()
@@ -132,11 +133,36 @@ test('a Registrar is called exactly once each way, with the arena address and le
   t.deepEqual(registrar.calls, [['register', arena.address, arena.size], ['deregister', 0x1234_5678_9abcn]])
 })
 
-test('a Registrar that throws on register leaves nothing behind', t => {
+/** Whether some mapping of this process covers [address, address + length); null where /proc is missing. */
+function mapped(address: bigint, length: number): boolean | null {
+  if (process.platform !== 'linux') return null
+  return fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter(Boolean).some(line => {
+    const [start, end] = line.split(' ')[0]!.split('-').map(hex => BigInt(`0x${hex}`)) as [bigint, bigint]
+    return start <= address && end >= address + BigInt(length)
+  })
+}
+
+test('a Registrar that throws on register leaves nothing behind: the error as thrown, no deregister, the memory unmapped', t => {
   const error = new Error('ring full')
-  t.throws(() => Arena.create(granularity, {
-    registration: { register: () => { throw error }, deregister: () => t.fail('nothing to deregister') },
+  const seen: Array<{ address: bigint; length: number; mapped: boolean | null }> = []
+  t.throws(() => Arena.create(64 * granularity, {
+    registration: {
+      register: (address, length) => {
+        seen.push({ address, length, mapped: mapped(address, length) })
+        throw error
+      },
+      deregister: () => t.fail('nothing to deregister'),
+    },
   }), { is: error })
+  t.is(seen.length, 1)
+  const [{ address, length, mapped: mappedThen }] = seen as [typeof seen[0]]
+  t.is(length, 64 * granularity)
+  if (mappedThen === null) {
+    t.log('no /proc/self/maps here: the unmapping is not observed')
+  } else {
+    t.true(mappedThen, 'mapped while the Registrar ran')
+    t.false(mapped(address, length), 'unmapped once create() threw')
+  }
 })
 
 test('a Registrar must return a bigint id; what it returned instead is handed back to deregister', t => {
@@ -162,27 +188,70 @@ test('a Registrar whose deregister throws leaves the arena open, so close() can 
   t.true(arena.closed)
 })
 
-test('largePages is honoured where granted and falls back cleanly otherwise', t => {
+test('largePages is honoured where granted and falls back to ordinary pages otherwise, never on POSIX', t => {
   const { largePageMinimum } = platform()
   const size = Math.max(largePageMinimum, granularity)
   const arena = Arena.create(size, { largePages: true, registration: 'off' })
-  t.is(typeof arena.largePages, 'boolean')
+  // POSIX reports no large pages (THP is kernel policy); Windows grants them
+  // only with SeLockMemoryPrivilege and a multiple of GetLargePageMinimum().
+  if (process.platform !== 'win32') t.false(arena.largePages)
   if (largePageMinimum === 0) t.false(arena.largePages)
-  arena.buffer[size - 1] = 9
-  t.is(arena.buffer[size - 1], 9)
+  t.is(arena.address % BigInt(arena.largePages ? largePageMinimum : pageSize), 0n)
+  t.is(arena.size, size)
+  const { buffer } = arena
+  for (let at = 0; at < size; at += pageSize) buffer[at] = at / pageSize & 0xff
+  buffer[size - 1] = 9
+  for (let at = 0; at < size; at += pageSize) t.is(buffer[at], at / pageSize & 0xff)
+  t.is(buffer[size - 1], 9)
   arena.close()
+
+  // Not a multiple of the large page: never large pages, on any platform.
+  if (largePageMinimum > granularity) {
+    const odd = Arena.create(largePageMinimum + granularity, { largePages: true, registration: 'off' })
+    t.false(odd.largePages)
+    odd.close()
+  }
 })
 
-test('lock pins the pages, or fails with an OS error in Node shape', t => {
+/** VmLck in KiB (Linux); null elsewhere. */
+function lockedKiB(): number | null {
+  if (process.platform !== 'linux') return null
+  return Number(/^VmLck:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1])
+}
+
+/** Whether mlock of `bytes` more must be allowed: root, or RLIMIT_MEMLOCK has room; null where unknown. */
+function memlockAllows(bytes: number): boolean | null {
+  if (process.platform === 'win32') return true // 64 KiB is well inside the default minimum working set
+  if (process.platform !== 'linux') return null
+  if (process.getuid?.() === 0) return true
+  const limit = /^Max locked memory\s+(\S+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'))?.[1]
+  if (limit === undefined) return null
+  return limit === 'unlimited' || Number(limit) >= lockedKiB()! * 1024 + bytes
+}
+
+test('lock pins the pages (VmLck grows by the arena, and shrinks at close()), or, only where RLIMIT_MEMLOCK forbids it, fails in Node shape', t => {
+  const allowed = memlockAllows(granularity)
+  const before = lockedKiB()
+  let arena: Arena
   try {
-    const arena = Arena.create(granularity, { lock: true, registration: 'off' })
-    arena.buffer[0] = 1
-    arena.close()
-    t.pass()
+    arena = Arena.create(granularity, { lock: true, registration: 'off' })
   } catch (error) {
     const e = error as NodeJS.ErrnoException
+    t.not(allowed, true, `locking ${granularity} bytes was allowed, yet: ${e.message}`)
     t.true(['ENOMEM', 'EPERM', 'EAGAIN'].includes(e.code!), e.message)
     t.regex(e.syscall!, /mlock|VirtualLock/)
+    return
+  }
+  arena.buffer[0] = 1
+  const whileOpen = lockedKiB()
+  arena.close()
+  const afterClose = lockedKiB()
+  if (before === null) {
+    t.not(allowed, false)
+    t.log('no VmLck here: only the success is observed')
+  } else {
+    t.true(whileOpen! - before >= granularity / 1024, `VmLck ${before} -> ${whileOpen} KiB`)
+    t.true(afterClose! <= before, `VmLck ${whileOpen} -> ${afterClose} KiB after close()`)
   }
 })
 

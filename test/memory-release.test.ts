@@ -19,7 +19,12 @@ test('arenas dropped without close() give their memory back (bounded RSS under -
 const closeProbe = async () => {
   const script = path.join(__dirname, 'fixtures', 'arena-close-memory.js')
   const { stdout } = await run(process.execPath, ['--expose-gc', script])
-  return JSON.parse(stdout) as { before: number; afterClose: number; transfer: { lockedWhileOpen: number; lockedAfterClose: number } | null }
+  return JSON.parse(stdout) as {
+    before: number
+    afterClose: number
+    transfer: { lockedWhileOpen: number; lockedAfterClose: number } | null
+    escapedLock: { before: number; whileOpen: number; afterClose: number; heldBytes: number; readable: boolean } | null
+  }
 }
 
 test("close() gives a touched arena's pages back at once, before any GC", async t => {
@@ -34,4 +39,15 @@ const canTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).tra
   t.log(transfer)
   t.true(transfer!.lockedWhileOpen >= 1024, 'the locked MiB is still mapped while the arena is open')
   t.true(transfer!.lockedAfterClose < transfer!.lockedWhileOpen)
+})
+
+const linux = process.platform === 'linux'
+;(linux ? test : test.skip)(`close() unlocks a locked arena even when a BYOB read still holds its memory (VmLck)${linux ? '' : ' (skipped: VmLck is read from Linux /proc/self/status)'}`, async t => {
+  const { escapedLock } = await closeProbe()
+  t.log(escapedLock)
+  const { before, whileOpen, afterClose, heldBytes, readable } = escapedLock!
+  t.is(heldBytes, 1024 * 1024, 'the BYOB view still spans the arena, so close() could not unmap it')
+  t.true(readable, 'and it still reads and writes the memory after close()')
+  t.true(whileOpen - before >= 1024, `VmLck ${before} -> ${whileOpen} KiB for a locked MiB`)
+  t.true(afterClose - before < 1024, `VmLck ${whileOpen} -> ${afterClose} KiB after close(): the pages are still locked`)
 })

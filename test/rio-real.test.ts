@@ -5,6 +5,11 @@
 // Windows job sets RIO_BUFFER_POOL_EXPECT_RIO=1, which turns such a skip into
 // a failure. Under Wine (npm run test:windows) RIO is missing but the helper
 // is cross-built, so its own argument checks and error path still run.
+//
+// RIO_BUF lifetime (the RIOSend/RIOReceive remarks): a RIO_BUF given to a
+// pending request is neither passed again nor changed until it completes.
+// The helper keeps one RIO_BUF slot per request for as long as it may be
+// pending, and these tests touch a lease's bytes only between exchanges.
 import test, { type ExecutionContext } from 'ava'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -25,13 +30,23 @@ interface Exchange {
   receiveBytes: number
 }
 
+/** test/native/binding.cc: `count` connected socket pairs, kept open between exchanges. */
+interface LoopbackPairs {
+  readonly count: number
+  /** One receive per pair posted, then one send per pair; a failure or timeout closes the pairs. */
+  exchange(sends: RioRegion[], receives: RioRegion[], timeoutMs?: number): Exchange[]
+  close(): void
+}
+
 /** test/native/binding.cc */
 interface RioLoopback {
   readonly maxSendLength: number
   sendReceive(send: RioRegion, receive: RioRegion, timeoutMs?: number): Exchange
+  LoopbackPairs: new (count: number) => LoopbackPairs
 }
 
 const RIO_INVALID_BUFFERID = 0xFFFFFFFFn
+const WSAEFAULT = 10014
 const root = path.join(__dirname, '..', '..')
 const helperDir = process.env.RIO_BUFFER_POOL_TEST_HELPERS ?? path.join(root, 'test', 'native')
 const helperFile = path.join(helperDir, 'build', 'Release', 'rio_loopback.node')
@@ -48,16 +63,16 @@ const expectRio = process.env.RIO_BUFFER_POOL_EXPECT_RIO === '1'
  * A test that runs only when nothing in `reasons` stands in its way; else it
  * is skipped, saying why, or fails where RIO_BUFFER_POOL_EXPECT_RIO=1.
  */
-function when(reasons: Array<string | null>, title: string, fn: (t: ExecutionContext) => void | Promise<void>): void {
+function when(reasons: Array<string | null>, title: string, fn: (t: ExecutionContext) => void | Promise<void>, run: typeof test.serial = test): void {
   const reason = reasons.find(r => r !== null)
-  if (reason === undefined) test(title, fn)
-  else if (expectRio) test(title, t => t.fail(`RIO_BUFFER_POOL_EXPECT_RIO=1, but this ${reason}`))
-  else test.skip(`${title} (skipped: ${reason})`, fn)
+  if (reason === undefined) run(title, fn)
+  else if (expectRio) run(title, t => t.fail(`RIO_BUFFER_POOL_EXPECT_RIO=1, but this ${reason}`))
+  else run.skip(`${title} (skipped: ${reason})`, fn)
 }
 
 /** A test of real I/O through the helper. */
-function io(title: string, fn: (t: ExecutionContext, loopback: RioLoopback) => void | Promise<void>): void {
-  when([noRio, noHelper], title, t => fn(t, loopback!))
+function io(title: string, fn: (t: ExecutionContext, loopback: RioLoopback) => void | Promise<void>, run: typeof test.serial = test): void {
+  when([noRio, noHelper], title, t => fn(t, loopback!), run)
 }
 
 /** A test of the helper where RIO is missing (Wine); never a failure where RIO is expected. */
@@ -85,8 +100,7 @@ when([noRio], "registration 'required': a lease carries its arena's RIO_BUFFERID
   const lease = pool.lease(1500)
   const id = lease.bufferId
   t.is(typeof id, 'bigint')
-  t.not(id, RIO_INVALID_BUFFERID)
-  t.not(id, 0n)
+  t.not(id, RIO_INVALID_BUFFERID) // the one documented invalid id; 0 may be a valid one
   t.is(lease.arena.registration, 'rio')
   t.is(lease.arena.bufferId, id)
   const buf = Buffer.from(lease.toRioBuf())
@@ -186,6 +200,98 @@ io('close() waits for a lease still held by I/O: the arena stays registered, and
   t.true(arena.closed, 'deregistered and freed once the last lease went')
 })
 
+// Serial: AVA runs serial tests before the concurrent ones, so between this
+// close() and the send no other test registers anything in this process;
+// an id Winsock handed to a newer registration would make the send succeed
+// for the wrong reason. The registration the receive uses was made before
+// the close, so it cannot be the old id reused.
+io('after the pool closes, a RIOSend naming its old BufferId fails with WSAEFAULT: Winsock deregistered it', async (t, loopback) => {
+  const receiver = new BufferPool({ registration: 'required' })
+  const into = receiver.lease(512)
+  const pool = new BufferPool({ registration: 'required' })
+  const lease = pool.lease(512)
+  const old = region(lease)
+  const { arena } = lease
+  t.not(old.bufferId, into.bufferId)
+  fillPattern(lease.buffer, 4)
+  t.deepEqual(loopback.sendReceive(old, region(into)), delivered(512), 'registered, it sends')
+
+  lease.release()
+  await pool.close()
+  t.true(arena.closed)
+  const error = t.throws(() => loopback.sendReceive(old, region(into), 2000)) as Error & Record<string, unknown>
+  t.like(error, { winerror: WSAEFAULT, syscall: 'RIOSend' }, error?.message)
+
+  // The receiver's registration is untouched by the other's close.
+  fillPattern(into.buffer, 5)
+  const again = receiver.lease(512)
+  t.deepEqual(loopback.sendReceive(region(into), region(again)), delivered(512))
+  t.true(again.buffer.equals(into.buffer))
+  into.release()
+  again.release()
+  await receiver.close()
+}, test.serial)
+
+// ---- concurrency on one registration -------------------------------------
+
+const PAIRS = 64
+const ROUNDS = 160 // 64 x 160 = 10,240 messages
+const LEASE_SIZE = 2048
+const STRESS_BUDGET_MS = 60_000
+
+/** Where a received lease differs from what its pair sent, or null. */
+function firstMismatch(sent: Buffer, received: Buffer, length: number): string | null {
+  for (let i = 0; i < received.length; i++) {
+    const expected = i < length ? sent[i]! : 0xee // past the datagram: untouched
+    if (received[i] !== expected) return `byte ${i} of ${length} is 0x${received[i]!.toString(16)}, expected 0x${expected.toString(16)}`
+  }
+  return null
+}
+
+// Tests the open question of MicrosoftDocs/sdk-api PR 860 (concurrent
+// operations on one registered buffer "may corrupt memory") against the
+// documented advice to slice one big registration. If this ever fails on
+// Windows, the pool needs a one-registration-per-slab mode.
+io(`${PAIRS} concurrent RIOReceive/RIOSend pairs, each from its own lease in one arena (one BufferId): ${PAIRS * ROUNDS} messages, every byte verified`, async (t, loopback) => {
+  const pool = new BufferPool({ registration: 'required', arenaSize: 1024 * 1024 })
+  const sends = Array.from({ length: PAIRS }, () => pool.lease(LEASE_SIZE))
+  const receives = Array.from({ length: PAIRS }, () => pool.lease(LEASE_SIZE))
+  const arena = sends[0]!.arena
+  t.true([...sends, ...receives].every(l => l.arena === arena && l.bufferId === arena.bufferId), 'one arena, one BufferId')
+  const pairs = new loopback.LoopbackPairs(PAIRS)
+  const deadline = Date.now() + STRESS_BUDGET_MS
+  let messages = 0
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      if (Date.now() > deadline) return t.fail(`only ${round} of ${ROUNDS} rounds within ${STRESS_BUDGET_MS} ms`)
+      // Lengths vary by pair and round, so a datagram in the wrong lease, or
+      // written past its length, cannot match by chance.
+      const lengths = sends.map((_, i) => 1 + ((round * 977 + i * 131) % LEASE_SIZE))
+      sends.forEach((lease, i) => fillPattern(lease.buffer, round * PAIRS + i))
+      receives.forEach(lease => lease.buffer.fill(0xee))
+      const results = pairs.exchange(
+        sends.map((lease, i) => ({ ...region(lease), length: lengths[i]! })),
+        receives.map(region),
+        10_000)
+      for (let i = 0; i < PAIRS; i++) {
+        const where = `round ${round}, lease ${i} (receive at offset ${receives[i]!.offset}, sent from offset ${sends[i]!.offset})`
+        if (results[i]!.sendStatus !== 0 || results[i]!.receiveStatus !== 0 || results[i]!.receiveBytes !== lengths[i]) {
+          return t.fail(`${where}: ${JSON.stringify(results[i])}, expected ${lengths[i]} bytes delivered`)
+        }
+        const mismatch = firstMismatch(sends[i]!.buffer, receives[i]!.buffer, lengths[i]!)
+        if (mismatch !== null) return t.fail(`${where}: ${mismatch}`)
+        messages++
+      }
+    }
+  } finally {
+    pairs.close()
+    for (const lease of [...sends, ...receives]) lease.release()
+    await pool.close()
+  }
+  t.is(messages, PAIRS * ROUNDS)
+  t.log(`${messages} messages over ${PAIRS} pairs on BufferId ${arena.bufferId}`)
+})
+
 // ---- the helper itself ----------------------------------------------------
 
 when([noHelper], 'the loopback helper checks every argument before it touches Winsock', t => {
@@ -213,6 +319,8 @@ when([noHelper], 'the loopback helper checks every argument before it touches Wi
   t.throws(call(ok, ok, '5'), { ...type, message: /"timeoutMs"/ })
   for (const timeout of [0, 1.5, 60001]) t.throws(call(ok, ok, timeout), range, `timeoutMs ${timeout}`)
   t.is(loopback!.maxSendLength, 65507)
+  for (const count of [0, 1.5, 257]) t.throws(() => new loopback!.LoopbackPairs(count), range, `count ${count}`)
+  t.throws(() => new loopback!.LoopbackPairs('2' as never), { ...type, message: /"count"/ })
 })
 
 withoutRio("without RIO the helper fails as the pool's probe did, and cleanly every time", t => {
@@ -221,6 +329,7 @@ withoutRio("without RIO the helper fails as the pool's probe did, and cleanly ev
     const error = t.throws(() => loopback!.sendReceive(ok, ok)) as Error & Record<string, unknown>
     t.like(error, { ...rio.error, syscall: 'WSAIoctl' })
   }
+  t.like(t.throws(() => new loopback!.LoopbackPairs(64)), { ...rio.error, syscall: 'WSAIoctl' })
   t.deepEqual(platform().rio, rio)
 })
 

@@ -5,7 +5,9 @@
 // RIO_BUFFER_POOL_SIMULATED (npm run test:windows) or built into .simulated/
 // (npm test builds it on Linux and macOS), and skips, saying so, elsewhere.
 import test, { type ExecutionContext } from 'ava'
+import { execFile } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import * as util from 'node:util'
 import type * as Pool from '../lib/index.js'
@@ -18,6 +20,7 @@ interface SimulatedRio {
   register(address: bigint, length: number): bigint
   deregister(id: bigint): void
   refuseExternalBuffers(on: boolean): void
+  readonly invalidBufferId: bigint
 }
 
 const localBuild = path.join(__dirname, '..', '..', '.simulated')
@@ -62,10 +65,13 @@ simulated("registration 'required' gives a bigint buffer id that is not RIO_INVA
   const arena = Arena.create(granularity(), { registration: 'required' })
   t.is(arena.registration, 'rio')
   t.is(typeof arena.bufferId, 'bigint')
-  t.not(arena.bufferId, RIO_INVALID_BUFFERID)
-  t.not(arena.bufferId, 0n)
+  t.not(arena.bufferId, RIO_INVALID_BUFFERID) // the one documented invalid id; 0 may be a valid one
   t.true(sim.isRegistered(arena.bufferId!))
   arena.close()
+})
+
+simulated('the native sentinel is RIO_INVALID_BUFFERID exactly: (RIO_BUFFERID)(ULONG_PTR)0xFFFFFFFF, neither ~0 nor 0', (t, sim) => {
+  t.is(sim.invalidBufferId, 0xFFFFFFFFn) // a literal, not the shared constant
 })
 
 simulated("registration 'auto' registers where RIO is available", (t, sim) => {
@@ -216,4 +222,49 @@ simulated('where external buffers are refused (Electron), arenas live in V8-owne
   } finally {
     sim.refuseExternalBuffers(false)
   }
+})
+
+function runUnloadFixture(args: string[]): { stdout: Promise<string>; events: () => string[] } {
+  const script = path.join(__dirname, 'fixtures', 'rio-unload.js')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rio-unload-'))
+  const log = path.join(dir, 'events.txt')
+  const env = { ...process.env, RIO_BUFFER_POOL_PREBUILD: simulatedDir, RIO_BUFFER_POOL_SIMULATED_LOG: log }
+  const stdout = new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', script, ...args], { env },
+      (error, out, err) => error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))
+  })
+  return {
+    stdout,
+    events: () => {
+      const events = fs.readFileSync(log, 'utf8').trim().split(/\r?\n/) // CRLF on Windows
+      fs.rmSync(dir, { recursive: true })
+      return events
+    },
+  }
+}
+
+simulated('WSACleanup is not called while a registration is live, even after the last environment has gone', async t => {
+  const run = runUnloadFixture(['registration-outlives-env'])
+  t.deepEqual(JSON.parse(await run.stdout), { live: 1 })
+  const events = run.events()
+  t.log(events.join(' '))
+  t.deepEqual(events, ['load', 'register'])
+})
+
+simulated('WSACleanup balance: the simulation is unloaded exactly as often as loaded, and only after the last environment and the last registration (one left to teardown) have gone; an arena dropped without close() is deregistered by its finalizer', async t => {
+  const run = runUnloadFixture([])
+  const { workerExit, afterDrop } = JSON.parse(await run.stdout) as { workerExit: number; afterDrop: Record<string, number> }
+  const events = run.events()
+  t.log(events.join(' '))
+  t.is(workerExit, 0)
+  // By then: 3 registered here (1 closed, 1 dropped, 1 open), 2 in the worker (1 closed, 1 undone at its exit).
+  t.like(afterDrop, { registered: 5, deregistered: 4, live: 1, deregisterErrors: 0, unloads: 0 })
+  const count = (event: string) => events.filter(e => e === event).length
+  t.is(count('register'), 5)
+  t.is(count('deregister'), 5, 'every registration undone, the ones left open by their teardown')
+  t.is(count('deregister-unknown'), 0)
+  t.true(count('load') >= 1)
+  t.is(count('unload'), count('load'), 'WSACleanup as often as WSAStartup')
+  t.is(events.at(-1), 'unload', 'the last unload comes after the last deregistration')
+  t.is(events.indexOf('unload'), events.length - 1, 'no unload while an environment or a registration remained')
 })

@@ -1,5 +1,6 @@
 // The real RIO provider: Winsock's extension function table, fetched once per
-// process with WSAIoctl on a WSA_FLAG_REGISTERED_IO socket.
+// process with WSAIoctl on a WSA_FLAG_REGISTERED_IO socket, and tried out
+// (a completion queue and a request queue) before RIO is called available.
 #ifndef RBP_SIMULATED_RIO
 
 #include "../rio.h"
@@ -9,7 +10,7 @@ namespace rbp {
 
 namespace {
 
-RIO_EXTENSION_FUNCTION_TABLE table;
+RioFunctionTable table;
 
 RioBufferId register_buffer(char* data, uint32_t length) {
   return reinterpret_cast<RioBufferId>(table.RIORegisterBuffer(data, length));
@@ -23,6 +24,46 @@ int last_error() { return WSAGetLastError(); }
 
 void unload() { WSACleanup(); }
 
+OsError wsa_failure(const char* syscall) { return OsError::from_windows(WSAGetLastError(), syscall); }
+
+OsError load_table(SOCKET s, RioFunctionTable* got) {
+  GUID id = WSAID_MULTIPLE_RIO;
+  DWORD bytes = 0;
+  *got = RioFunctionTable{};
+  got->cbSize = sizeof(*got);
+  if (WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof(id), got, sizeof(*got), &bytes, nullptr,
+               nullptr) != 0)
+    return wsa_failure("WSAIoctl");
+  if (!got->RIORegisterBuffer || !got->RIODeregisterBuffer || !got->RIOCreateCompletionQueue ||
+      !got->RIOCloseCompletionQueue || !got->RIOCreateRequestQueue)
+    return OsError::from_windows(WSAEOPNOTSUPP, "WSAIoctl");
+  return {};
+}
+
+SOCKET registered_io_socket() {
+  return WSASocketW(AF_INET, SOCK_DGRAM, IPPROTO_UDP, nullptr, 0, WSA_FLAG_REGISTERED_IO);
+}
+
+// The table can load and RIO still not work: antivirus filter drivers have
+// made RIOCreateRequestQueue fail on such hosts. So, as WireGuard's winrio
+// does, make a completion queue and a request queue on a socket of its own,
+// and let them go again: the socket first (RIO has no call to close a
+// request queue; closing its socket does), then the queue it completed to.
+OsError try_queues(const RioFunctionTable& got) {
+  SOCKET s = registered_io_socket();
+  if (s == INVALID_SOCKET) return wsa_failure("WSASocketW");
+  OsError failed;
+  RIO_CQ cq = got.RIOCreateCompletionQueue(2, nullptr);  // room for the 1 receive + 1 send below
+  if (cq == RIO_INVALID_CQ) {
+    failed = wsa_failure("RIOCreateCompletionQueue");
+  } else if (got.RIOCreateRequestQueue(s, 1, 1, 1, 1, cq, cq, nullptr) == RIO_INVALID_RQ) {
+    failed = wsa_failure("RIOCreateRequestQueue");
+  }
+  closesocket(s);
+  if (cq != RIO_INVALID_CQ) got.RIOCloseCompletionQueue(cq);
+  return failed;
+}
+
 }  // namespace
 
 OsError rio_provider_load(RioProvider* provider) {
@@ -30,22 +71,16 @@ OsError rio_provider_load(RioProvider* provider) {
   int err = WSAStartup(MAKEWORD(2, 2), &wsa);
   if (err != 0) return OsError::from_windows(err, "WSAStartup");
 
-  SOCKET s = WSASocketW(AF_INET, SOCK_DGRAM, IPPROTO_UDP, nullptr, 0, WSA_FLAG_REGISTERED_IO);
+  SOCKET s = registered_io_socket();
   if (s == INVALID_SOCKET) {
-    OsError failed = OsError::from_windows(WSAGetLastError(), "WSASocketW");
+    OsError failed = wsa_failure("WSASocketW");
     WSACleanup();
     return failed;
   }
-  GUID id = WSAID_MULTIPLE_RIO;
-  DWORD bytes = 0;
-  RIO_EXTENSION_FUNCTION_TABLE got{};
-  got.cbSize = sizeof(got);
-  int rc = WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof(id), &got,
-                    sizeof(got), &bytes, nullptr, nullptr);
-  OsError failed = rc == 0 ? OsError{} : OsError::from_windows(WSAGetLastError(), "WSAIoctl");
+  RioFunctionTable got;
+  OsError failed = load_table(s, &got);
   closesocket(s);  // the table is process-wide and outlives the socket
-  if (!failed.failed() && (got.RIORegisterBuffer == nullptr || got.RIODeregisterBuffer == nullptr))
-    failed = OsError::from_windows(WSAEOPNOTSUPP, "WSAIoctl");
+  if (!failed.failed()) failed = try_queues(got);
   if (failed.failed()) {
     WSACleanup();
     return failed;

@@ -63,8 +63,22 @@ async function buildTarget({ name, gypFile, targetName, variables = {}, outDir, 
   return { name, dir: outDir, output, ...result }
 }
 
+/**
+ * native/win/rio_types.h declares only what the toolchain lacks: compile the
+ * Winsock code once more as if the toolchain were a newer mingw-w64 whose
+ * mswsockdef.h has RIO_BUF and RIO_INVALID_* but not the GUID (syntax only).
+ */
+function checkNewerToolchainHeaders() {
+  const standIn = path.join(root, 'test', 'native', 'newer_mswsockdef.h')
+  for (const source of ['native/win/rio_winsock.cc', 'test/native/rio_loopback.cc']) {
+    execFileSync(CXX, ['-fsyntax-only', '-std=c++17', '-Wall', '-Wextra', '-include', standIn, path.join(root, source)],
+      { stdio: 'inherit' })
+  }
+}
+
 /** Builds all three; resolves with [{name, dir, output, compiled, linked}]. */
 async function buildWindowsAddons() {
+  checkNewerToolchainHeaders()
   const libDir = ensureImportLib()
   const addon = { gypFile: path.join(root, 'binding.gyp'), targetName: 'rio_buffer_pool', libDir }
   const helper = { gypFile: path.join(root, 'test', 'native', 'binding.gyp'), targetName: 'rio_loopback', libDir }

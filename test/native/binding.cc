@@ -1,11 +1,16 @@
 // Node-API half of the test helper:
 //
 //   sendReceive(send, receive[, timeoutMs]) -> {sendStatus, sendBytes, receiveStatus, receiveBytes}
+//   new LoopbackPairs(count)                 -> count socket pairs, kept open
+//   pairs.exchange(sends, receives[, timeoutMs]) -> one result as above per pair
+//   pairs.close()
 //
 // where send and receive are {bufferId: bigint, offset, length}, the fields
 // of a RIO_BUF (a lease gives them as lease.bufferId, lease.offset,
 // lease.length). Every argument is checked before Winsock is touched, and
 // thrown as Node would throw it; OS failures carry code/errno/syscall/winerror.
+// A failed request or a timeout closes the pairs (nothing stays posted into
+// the caller's buffers); exchange() on closed pairs throws ERR_INVALID_STATE.
 #include "rio_loopback.h"
 
 #include <napi.h>
@@ -13,7 +18,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "../../native/js_error.h"
 #include "../../native/rio.h"
@@ -74,10 +81,7 @@ uint32_t integer_arg(Napi::Env env, Napi::Value value, const std::string& name, 
   return static_cast<uint32_t>(number);
 }
 
-Region region_arg(const Napi::CallbackInfo& info, size_t index, const std::string& name, uint32_t max_length) {
-  Napi::Env env = info.Env();
-  if (!info[index].IsObject()) throw rbp::invalid_arg_type(env, name.c_str(), "object");
-  Napi::Object object = info[index].As<Napi::Object>();
+Region region_of(Napi::Env env, Napi::Object object, const std::string& name, uint32_t max_length) {
   Region region;
   region.buffer_id = buffer_id_arg(env, object.Get("bufferId"), name + ".bufferId");
   region.offset = integer_arg(env, object.Get("offset"), name + ".offset", 0, kRegistrationLimit - 1);
@@ -87,7 +91,12 @@ Region region_arg(const Napi::CallbackInfo& info, size_t index, const std::strin
   return region;
 }
 
-Napi::Error timed_out(Napi::Env env, const Exchange& exchange, uint32_t timeout_ms) {
+Region region_arg(const Napi::CallbackInfo& info, size_t index, const std::string& name, uint32_t max_length) {
+  if (!info[index].IsObject()) throw rbp::invalid_arg_type(info.Env(), name.c_str(), "object");
+  return region_of(info.Env(), info[index].As<Napi::Object>(), name, max_length);
+}
+
+Napi::Error timeout_error(Napi::Env env, const Exchange& exchange, uint32_t timeout_ms) {
   const char* missing = !exchange.send.done ? (!exchange.receive.done ? "send or receive" : "send") : "receive";
   Napi::Error error = with_code(Napi::Error::New(env, std::string("RIO loopback: no ") + missing +
                                                           " completion within " + std::to_string(timeout_ms) + " ms"),
@@ -96,29 +105,118 @@ Napi::Error timed_out(Napi::Env env, const Exchange& exchange, uint32_t timeout_
   return error;
 }
 
+uint32_t timeout_arg(const Napi::CallbackInfo& info, size_t index) {
+  return info[index].IsUndefined() ? kDefaultTimeoutMs
+                                   : integer_arg(info.Env(), info[index], "timeoutMs", 1, kMaxTimeoutMs);
+}
+
+// A send that failed leaves its receive waiting for nothing: that failure is
+// the answer. A timeout, after every failure was reported, is the next one.
+void throw_failures(Napi::Env env, const std::vector<Exchange>& results, bool timed_out, uint32_t timeout_ms) {
+  for (const Exchange& e : results) {
+    if (e.send.done && e.send.status != 0 && !e.receive.done) {
+      rbp::OsError failed = rbp::OsError::from_windows(e.send.status, "RIOSend");
+      throw rbp::os_error(env, failed, "RIO loopback: the send completed with an error");
+    }
+  }
+  if (!timed_out) return;
+  for (const Exchange& e : results) {
+    if (!e.send.done || !e.receive.done) throw timeout_error(env, e, timeout_ms);
+  }
+}
+
+Napi::Object result_object(Napi::Env env, const Exchange& e) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("sendStatus", e.send.status);
+  result.Set("sendBytes", e.send.bytes);
+  result.Set("receiveStatus", e.receive.status);
+  result.Set("receiveBytes", e.receive.bytes);
+  return result;
+}
+
 Napi::Value SendReceive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Region send = region_arg(info, 0, "send", kMaxSendLength);
   const Region receive = region_arg(info, 1, "receive", (std::numeric_limits<uint32_t>::max)());
-  const uint32_t timeout_ms =
-      info[2].IsUndefined() ? kDefaultTimeoutMs : integer_arg(env, info[2], "timeoutMs", 1, kMaxTimeoutMs);
+  const uint32_t timeout_ms = timeout_arg(info, 2);
 
   Exchange out;
-  rbp::OsError err = exchange(send, receive, timeout_ms, &out);
+  bool timed_out = false;
+  rbp::OsError err = exchange(send, receive, timeout_ms, &out, &timed_out);
   if (err.failed()) throw rbp::os_error(env, err, "RIO loopback");
-  if (out.send.done && out.send.status != 0 && !out.receive.done) {
-    rbp::OsError failed = rbp::OsError::from_windows(out.send.status, "RIOSend");
-    throw rbp::os_error(env, failed, "RIO loopback: the send completed with an error");
-  }
-  if (out.timed_out) throw timed_out(env, out, timeout_ms);
-
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("sendStatus", out.send.status);
-  result.Set("sendBytes", out.send.bytes);
-  result.Set("receiveStatus", out.receive.status);
-  result.Set("receiveBytes", out.receive.bytes);
-  return result;
+  throw_failures(env, {out}, timed_out, timeout_ms);
+  return result_object(env, out);
 }
+
+std::vector<Region> regions_arg(const Napi::CallbackInfo& info, size_t index, const std::string& name, size_t count,
+                                uint32_t max_length) {
+  Napi::Env env = info.Env();
+  if (!info[index].IsArray()) throw rbp::invalid_arg_type(env, name.c_str(), "Array");
+  Napi::Array array = info[index].As<Napi::Array>();
+  if (array.Length() != count) {
+    throw rbp::out_of_range(env, (name + ".length").c_str(), "the number of pairs, " + std::to_string(count),
+                            static_cast<double>(array.Length()));
+  }
+  std::vector<Region> regions;
+  regions.reserve(count);
+  for (uint32_t i = 0; i < count; i++) {
+    Napi::Value element = array.Get(i);
+    const std::string element_name = name + "[" + std::to_string(i) + "]";
+    if (!element.IsObject()) throw rbp::invalid_arg_type(env, element_name.c_str(), "object");
+    regions.push_back(region_of(env, element.As<Napi::Object>(), element_name, max_length));
+  }
+  return regions;
+}
+
+class LoopbackPairs : public Napi::ObjectWrap<LoopbackPairs> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "LoopbackPairs",
+                       {InstanceMethod<&LoopbackPairs::Exchange>("exchange"),
+                        InstanceMethod<&LoopbackPairs::Close>("close"),
+                        InstanceAccessor<&LoopbackPairs::Count>("count")});
+  }
+
+  explicit LoopbackPairs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LoopbackPairs>(info) {
+    count_ = integer_arg(info.Env(), info[0], "count", 1, kMaxPairs);
+    pairs_ = std::make_unique<Pairs>(count_);
+    rbp::OsError err = pairs_->open();
+    if (err.failed()) {
+      pairs_.reset();
+      throw rbp::os_error(info.Env(), err, "RIO loopback");
+    }
+  }
+
+ private:
+  Napi::Value Exchange(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const std::vector<Region> sends = regions_arg(info, 0, "sends", count_, kMaxSendLength);
+    const std::vector<Region> receives = regions_arg(info, 1, "receives", count_, (std::numeric_limits<uint32_t>::max)());
+    const uint32_t timeout_ms = timeout_arg(info, 2);
+    if (!pairs_ || !pairs_->usable()) {
+      throw with_code(Napi::Error::New(env, "The loopback pairs are closed (closed, or after a failure)"),
+                      "ERR_INVALID_STATE");
+    }
+    std::vector<rio_loopback::Exchange> results;
+    bool timed_out = false;
+    rbp::OsError err = pairs_->exchange(sends, receives, timeout_ms, &results, &timed_out);
+    if (err.failed()) throw rbp::os_error(env, err, "RIO loopback");
+    throw_failures(env, results, timed_out, timeout_ms);
+    Napi::Array out = Napi::Array::New(env, results.size());
+    for (uint32_t i = 0; i < results.size(); i++) out.Set(i, result_object(env, results[i]));
+    return out;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    pairs_.reset();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Count(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), count_); }
+
+  uint32_t count_ = 0;
+  std::unique_ptr<Pairs> pairs_;
+};
 
 }  // namespace
 
@@ -127,6 +225,7 @@ Napi::Value SendReceive(const Napi::CallbackInfo& info) {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendReceive", Napi::Function::New<rio_loopback::SendReceive>(env, "sendReceive"));
   exports.Set("maxSendLength", rio_loopback::kMaxSendLength);
+  exports.Set("LoopbackPairs", rio_loopback::LoopbackPairs::Define(env));
   return exports;
 }
 
