@@ -96,3 +96,21 @@ test('aborting the waiter at the head lets the ones behind it through', async t 
   lease.release()
   for (const h of held) pool.handles.release(h)
 })
+
+test('acquire() never takes room ahead of an earlier waiter, even room that would fit it, and serves in order', async t => {
+  const pool = new BufferPool({ arenaSize: MiB, maxBytes: MiB })
+  const held = Array.from({ length: 3 }, () => pool.handles.lease(MiB / 4))
+  const order: string[] = []
+  const big = pool.acquire(MiB).then(l => { order.push('big'); return l })
+  const small = pool.acquire(10).then(l => { order.push('small'); return l })
+  await nextTurn()
+  t.deepEqual(order, [], 'a quarter of the arena is free, yet the small request waits behind the big one')
+  t.is(pool.stats().waiters, 2)
+  for (const h of held) pool.handles.release(h)
+  const bigLease = await big
+  await nextTurn()
+  t.deepEqual(order, ['big'])
+  bigLease.release()
+  ;(await small).release()
+  t.deepEqual(order, ['big', 'small'])
+})

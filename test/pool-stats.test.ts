@@ -29,10 +29,22 @@ test('stats() counts what callers hold, exactly', t => {
   for (const k of after.classes) t.is(k.freeSlots, k.slots)
 })
 
-test('stats() lists every size class with slab geometry', t => {
-  const { classes } = new BufferPool().stats()
-  t.is(classes.length, 44)
-  t.true(classes.every(k => k.slabs === 0 && k.slots === 0 && k.freeSlots === 0))
+test('stats() lists every size class with slab geometry: one lease of a class makes one slab of slotsPerSlab slots', t => {
+  const pool = new BufferPool({ arenaSize: 16 * MiB, registration: 'off' })
+  const before = pool.stats().classes
+  t.is(before.length, 44)
+  t.deepEqual(before.map(k => k.size), SIZE_CLASSES.map(c => c.size))
+  t.true(before.every(k => k.slabs === 0 && k.slots === 0 && k.freeSlots === 0))
+  const held = SIZE_CLASSES.map(c => pool.handles.lease(c.size))
+  const after = pool.stats().classes
+  for (const [c, k] of after.entries()) {
+    const geometry = SIZE_CLASSES[c]!
+    t.is(k.slabs, 1, `class ${k.size}: one slab`)
+    t.is(k.slots, geometry.slotsPerSlab, `class ${k.size}: ${geometry.slotsPerSlab} slots of ${geometry.pagesPerSlab} pages`)
+    t.is(k.freeSlots, k.slots - 1)
+    t.is(geometry.slotsPerSlab * geometry.size, geometry.pagesPerSlab * 4096, `class ${k.size}: slots tile whole pages`)
+  }
+  for (const h of held) pool.handles.release(h)
 })
 
 test('stats() derives leased and requested bytes from the slots: cached slots and huge runs counted exactly', t => {
