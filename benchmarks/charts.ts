@@ -28,14 +28,16 @@ function logCeiling(rows: readonly BarRow[]): number {
   return 10 ** Math.ceil(Math.log10(Math.max(...rows.map(r => r.value))))
 }
 
-/** Series in the order they first appear, not alphabetical. */
+/** Values in the order they first appear, not alphabetical. */
+const inOrder = (values: readonly string[]) => [...new Set(values)]
+
+/** Series in the order they first appear. */
 function colour(rows: readonly BarRow[]): object {
-  return { field: 'series', type: 'nominal', title: null, scale: { domain: [...new Set(rows.map(r => r.series))] }, legend: { orient: 'top', labelLimit: 360, columns: 2 } }
+  return { field: 'series', type: 'nominal', title: null, scale: { domain: inOrder(rows.map(r => r.series)) }, legend: { orient: 'top', labelLimit: 360, columns: 2 } }
 }
 
-/** Grouped bars, one group per x, one bar per series; log scale where values span decades. */
-export function groupedBarSpec(rows: readonly BarRow[], text: ChartText, log = false): object {
-  const xOrder = [...new Set(rows.map(r => r.x))]
+/** What every chart shares: schema, titles, size, white ground, and its rows. */
+function frame(rows: readonly BarRow[], text: ChartText): Record<string, unknown> {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: text.title, subtitle: text.subtitle, anchor: 'start' },
@@ -43,10 +45,17 @@ export function groupedBarSpec(rows: readonly BarRow[], text: ChartText, log = f
     height: HEIGHT,
     background: 'white',
     data: { values: rows },
+  }
+}
+
+/** Grouped bars, one group per x, one bar per series; log scale where values span decades. */
+export function groupedBarSpec(rows: readonly BarRow[], text: ChartText, log = false): object {
+  return {
+    ...frame(rows, text),
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      x: { field: 'x', type: 'nominal', sort: xOrder, title: text.xTitle, axis: { labelAngle: 0 } },
-      xOffset: { field: 'series', type: 'nominal', sort: [...new Set(rows.map(r => r.series))] },
+      x: { field: 'x', type: 'nominal', sort: inOrder(rows.map(r => r.x)), title: text.xTitle, axis: { labelAngle: 0 } },
+      xOffset: { field: 'series', type: 'nominal', sort: inOrder(rows.map(r => r.series)) },
       // A log scale has no zero for bars to stand on: they rise from a decade below the least value.
       y: { field: 'value', type: 'quantitative', title: text.yTitle, scale: log ? { type: 'log', domain: [logFloor(rows), logCeiling(rows)] } : { zero: true } },
       y2: log ? { datum: logFloor(rows) } : undefined,
@@ -57,17 +66,11 @@ export function groupedBarSpec(rows: readonly BarRow[], text: ChartText, log = f
 
 /** Lines, one per series, over an ordered x. */
 export function lineSpec(rows: readonly BarRow[], text: ChartText): object {
-  const xOrder = [...new Set(rows.map(r => r.x))]
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: text.title, subtitle: text.subtitle, anchor: 'start' },
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
-    data: { values: rows },
+    ...frame(rows, text),
     mark: { type: 'line', point: true, tooltip: true },
     encoding: {
-      x: { field: 'x', type: 'ordinal', sort: xOrder, title: text.xTitle, axis: { labelAngle: 0 } },
+      x: { field: 'x', type: 'ordinal', sort: inOrder(rows.map(r => r.x)), title: text.xTitle, axis: { labelAngle: 0 } },
       y: { field: 'value', type: 'quantitative', title: text.yTitle, scale: { zero: true } },
       color: colour(rows),
     },
