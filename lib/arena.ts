@@ -50,10 +50,28 @@ export function arenaSize(size: unknown, name = 'size'): number {
   return Math.ceil(size / granularity) * granularity
 }
 
-export function optionsObject<T extends object>(options: unknown, name = 'options'): Partial<T> {
+/**
+ * The known options, read once into a plain object. An unknown key (a typo
+ * such as maxByte) is refused with ERR_INVALID_ARG_VALUE naming it, rather
+ * than silently leaving the default; an object whose keys or values cannot
+ * be read (a revoked proxy, a throwing getter) is refused as of the wrong type.
+ */
+export function optionsObject<T extends object>(options: unknown, known: ReadonlyArray<keyof T & string>, name = 'options'): Partial<T> {
   if (options === undefined) return {}
   if (options === null || typeof options !== 'object') throw invalidArgType(name, 'of type object', options)
-  return options as Partial<T>
+  const read: Partial<T> = {}
+  let keys: string[]
+  try {
+    keys = Object.keys(options)
+    for (const key of known) read[key] = (options as T)[key]
+  } catch {
+    throw invalidArgType(name, 'an object whose options can be read', options)
+  }
+  const unknown = keys.find(key => !(known as readonly string[]).includes(key))
+  if (unknown !== undefined) {
+    throw invalidArgValue(`${name}.${unknown}`, `left out: ${name} takes only ${known.join(', ')}`, (options as Record<string, unknown>)[unknown])
+  }
+  return read
 }
 
 export function optionalBoolean(value: unknown, name: string): boolean {
@@ -159,7 +177,7 @@ export class Arena {
 
   static create(size: number, options?: ArenaOptions): Arena {
     const bytes = arenaSize(size)
-    const opts = optionsObject<ArenaOptions>(options)
+    const opts = optionsObject<ArenaOptions>(options, ['registration', 'lock', 'largePages'])
     const registration = registrationOption(opts.registration)
     const lock = optionalBoolean(opts.lock, 'options.lock')
     const largePages = optionalBoolean(opts.largePages, 'options.largePages')

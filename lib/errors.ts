@@ -22,11 +22,20 @@ export class PoolError extends Error {
   }
 }
 
+/** Its constructor's name; a revoked proxy or a throwing getter cannot say. */
+function constructorName(value: object): string {
+  try {
+    return value.constructor?.name ?? 'Object'
+  } catch {
+    return 'Object (unreadable)'
+  }
+}
+
 function describeReceived(value: unknown): string {
   if (value === null) return 'null'
   if (value === undefined) return 'undefined'
   if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`
+  if (typeof value === 'object') return `an instance of ${constructorName(value)}`
   const shown = typeof value === 'string' ? `'${value.length > 28 ? value.slice(0, 25) + '...' : value}'` : String(value)
   return `type ${typeof value} (${shown}${typeof value === 'bigint' ? 'n' : ''})`
 }

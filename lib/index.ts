@@ -1,7 +1,7 @@
 export { Arena } from './arena.js'
 export type { ArenaOptions, Registrar, RegistrationKind, RegistrationOption } from './arena.js'
 export { BufferPool } from './pool.js'
-export type { BufferPoolOptions, PoolStats } from './pool.js'
+export type { BufferPoolOptions, CloseOptions, PoolStats } from './pool.js'
 export type { ClassStats } from './allocator.js'
 export { Lease } from './lease.js'
 export { Handles } from './handles.js'

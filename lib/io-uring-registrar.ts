@@ -56,7 +56,7 @@ export class IoUringRegistrar implements Registrar {
 
   /** A ring of the package's own, with a sparse table of `slots` slots. Linux 5.19+. */
   static create(options?: IoUringCreateOptions): IoUringRegistrar {
-    const opts = optionsObject<IoUringCreateOptions>(options)
+    const opts = optionsObject<IoUringCreateOptions>(options, ['slots', 'entries'])
     const slots = whole(opts.slots, 'options.slots', 1, MAX_SLOTS, DEFAULT_SLOTS)
     const entries = whole(opts.entries, 'options.entries', 1, MAX_ENTRIES, DEFAULT_ENTRIES)
     requireIoUring()
@@ -70,7 +70,7 @@ export class IoUringRegistrar implements Registrar {
    */
   static attach(ringFd: number, options?: IoUringAttachOptions): IoUringRegistrar {
     const fd = descriptor(ringFd, 'ringFd')
-    const opts = optionsObject<IoUringAttachOptions>(options)
+    const opts = optionsObject<IoUringAttachOptions>(options, ['firstSlot', 'slots', 'createTable'])
     const firstSlot = whole(opts.firstSlot, 'options.firstSlot', 0, MAX_SLOTS - 1, 0)
     const slots = whole(opts.slots, 'options.slots', 1, MAX_SLOTS - firstSlot, Math.min(DEFAULT_SLOTS, MAX_SLOTS - firstSlot))
     if (opts.createTable !== undefined && typeof opts.createTable !== 'boolean') {

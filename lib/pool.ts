@@ -45,6 +45,22 @@ const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
 // The documented bound (32 GiB, less 16 bytes); slot indices (MAX_SLOTS) bound a pool too.
 const MAX_MAX_BYTES = (2 ** 31 - 1) * 16
 
+export interface CloseOptions {
+  /** Aborting it rejects this close()'s wait; the pool stays closing. */
+  signal?: AbortSignal
+  /** Warn (code RIOPOOL_CLOSE_PENDING) when leases are still held this long after close(). Default 10,000. */
+  warnAfterMs?: number
+}
+
+const CLOSE_WARNING_MS = 10_000
+
+/** Node's AbortError shape: the signal's reason as the cause, the leases still held in the message. */
+function closeAborted(reason: unknown, held: number): Error {
+  const error = new Error(`close() stopped waiting: ${held} lease(s) still held; the pool stays closing`, { cause: reason })
+  error.name = 'AbortError'
+  return Object.assign(error, { code: 'ABORT_ERR' })
+}
+
 interface Waiter {
   readonly size: number
   readonly resolve: (lease: Lease) => void
@@ -76,7 +92,7 @@ export class BufferPool {
   #finishClose: ((error?: unknown) => void) | undefined
 
   constructor(options?: BufferPoolOptions) {
-    const opts = optionsObject<BufferPoolOptions>(options)
+    const opts = optionsObject<BufferPoolOptions>(options, ['arenaSize', 'maxBytes', 'spareArenas', 'registration', 'lock', 'largePages', 'maxWaiters'])
     this.#arenaSize = arenaSize(opts.arenaSize === undefined ? DEFAULT_ARENA_SIZE : opts.arenaSize, 'options.arenaSize')
     // Every slab (at most MAX_CLASS_SIZE bytes) must fit in one arena.
     if (this.#arenaSize < MAX_CLASS_SIZE) throw outOfRange('options.arenaSize', `>= ${MAX_CLASS_SIZE} (the largest slab)`, opts.arenaSize)
@@ -115,7 +131,7 @@ export class BufferPool {
   /** A lease of `size` bytes, waiting (first come, first served) for room. */
   acquire(size: number, options?: { signal?: AbortSignal }): Promise<Lease> {
     try {
-      const { signal } = optionsObject<{ signal?: AbortSignal }>(options)
+      const { signal } = optionsObject<{ signal?: AbortSignal }>(options, ['signal'])
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal)
       if (this.#closing) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
       checkLeaseSize(size, this.#arenaSize)
@@ -227,13 +243,45 @@ export class BufferPool {
   /**
    * Stops new leases at once (pending acquire()s reject with RIOPOOL_CLOSED);
    * resolves once the last lease is released and every arena is deregistered
-   * and freed. Calling it again returns the same promise.
+   * and freed. Without a signal, every call returns the same promise. With
+   * one, an abort rejects this call's wait (an AbortError naming the leases
+   * still held, the signal's reason as its cause); the pool stays closing.
+   * If leases are still held warnAfterMs (default 10 s) after the first
+   * call, a warning with code RIOPOOL_CLOSE_PENDING says what is held, once.
    */
-  close(): Promise<void> {
-    if (this.#closing) return this.#closing
-    this.#closing = new Promise<void>((resolve, reject) => {
-      this.#finishClose = error => (error === undefined ? resolve() : reject(error))
+  close(options?: CloseOptions): Promise<void> {
+    let signal: AbortSignal | undefined
+    let warnAfterMs: number
+    try {
+      const opts = optionsObject<CloseOptions>(options, ['signal', 'warnAfterMs'])
+      signal = opts.signal
+      if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal)
+      warnAfterMs = wholeNumber(opts.warnAfterMs, 'options.warnAfterMs', 0, 2 ** 31 - 1, CLOSE_WARNING_MS)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const closing = this.#closing ?? this.#beginClose(warnAfterMs)
+    if (signal === undefined) return closing
+    const held = () => this.#allocator.outstanding().leases
+    if (signal.aborted) return Promise.reject(closeAborted(signal.reason, held()))
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(closeAborted(signal.reason, held()))
+      signal.addEventListener('abort', onAbort, { once: true })
+      const settle = () => signal.removeEventListener('abort', onAbort)
+      closing.then(() => { settle(); resolve() }, error => { settle(); reject(error) })
     })
+  }
+
+  #beginClose(warnAfterMs: number): Promise<void> {
+    const closing = this.#closing = new Promise<void>((resolve, reject) => {
+      this.#finishClose = error => {
+        clearTimeout(warning)
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+    })
+    const warning = setTimeout(() => this.#warnClosePending(warnAfterMs), warnAfterMs)
+    warning.unref()
     closeHandles(this.handles)
     const closed = new PoolError('RIOPOOL_CLOSED', 'The pool was closed while waiting')
     for (const waiter of this.#waiters.splice(0)) {
@@ -244,7 +292,16 @@ export class BufferPool {
     this.#maintenance = undefined
     this.#updateAttention()
     this.#tryFinishClose()
-    return this.#closing
+    return closing
+  }
+
+  #warnClosePending(waitedMs: number): void {
+    if (!this.#finishClose) return
+    const { leases, requestedBytes } = this.#allocator.outstanding()
+    process.emitWarning(
+      `BufferPool.close() has waited ${waitedMs} ms for ${leases} lease(s) still held (${requestedBytes} bytes in ${this.#allocator.arenas.count} arena(s)); ` +
+      'release them, or pass close({ signal }) to stop waiting',
+      { code: 'RIOPOOL_CLOSE_PENDING', detail: `outstanding leases: ${leases}; bytes asked for: ${requestedBytes}` })
   }
 
   #tryFinishClose(): void {
