@@ -17,17 +17,16 @@
 //   (a huge lease keeps only what its last page holds, 1..4096, there). A handle is i * 256 +
 //   the generation at lease time; freeing a slot bumps its generation, so a
 //   stale handle misses until the slot has been reused 256 times.
-// - granuleArena[i >> 3] is the arena of slot i's slab: one lookup, beside
-//   the slot word, finds the lease count to update. arenaLeases[a] counts the
-//   leases inside arena a (what arena.refs reports); nothing else is counted
-//   per lease: bytes and peaks are derived by stats() from the slot words.
+// - granuleArena[i >> 3] is the arena of slot i's slab. Nothing is counted
+//   per lease: leases per arena (arena.refs, trim) are derived from the slab
+//   records and caches, and bytes and peaks by stats() from the slot words.
 // - A page belongs to at most one slab, and a slab to one arena: leases never
 //   cross an arena. A slab record that gives up its pages keeps its slot
 //   indices and waits on its class's retired list, so a later slab of the
 //   same class reuses them and their generations carry over.
-// - An arena may be deregistered and freed only when arenaLeases[a] is 0;
-//   that happens in trim(), never on the lease/release path, which at most
-//   schedules it.
+// - An arena may be deregistered and freed only when it holds no lease; that
+//   happens in trim(), never on the lease/release path. The pool looks for
+//   such arenas off the hot path (see pool.ts).
 // - All state lives in typed arrays (slots, bitmap, slab records with their
 //   list links, caches), so it could later move to a SharedArrayBuffer.
 //
@@ -79,7 +78,6 @@ export class Allocator extends Slabs {
     const word = slots[2 * i + 1]!
     slots[2 * i] = 1
     slots[2 * i + 1] = word | size
-    this.arenaLeases[this.granuleArena[i >> GRANULE_SHIFT]!]!++
     return i * 256 + (word >>> GEN_SHIFT)
   }
 
@@ -102,7 +100,6 @@ export class Allocator extends Slabs {
     } else {
       this.overflow(c, i)
     }
-    if (--this.arenaLeases[this.granuleArena[i >> GRANULE_SHIFT]!]! === 0) this.arenaIdle()
     return true
   }
 
@@ -139,7 +136,6 @@ export class Allocator extends Slabs {
     const word = this.slots[2 * i + 1]!
     this.slots[2 * i] = 1
     this.slots[2 * i + 1] = word | (size - (pages - 1) * PAGE_SIZE) // what its last page holds
-    this.arenaLeases[this.arenas.placedArena]!++
     return i * 256 + (word >>> GEN_SHIFT)
   }
 

@@ -92,7 +92,7 @@ export class BufferPool {
       arenaSize: this.#arenaSize,
       maxBytes: this.#maxBytes,
       arenaOptions: { registration, lock, largePages },
-      onArenaIdle: () => this.#scheduleMaintenance(),
+      onGrow: () => this.#updateAttention(),
     })
     this.handles = new Handles(this.#allocator, {
       maxLeaseSize: this.#arenaSize,
@@ -160,6 +160,7 @@ export class BufferPool {
       this.#tryFinishClose()
       return
     }
+    if (this.#allocator.arenas.count > this.#spareArenas) this.#scheduleMaintenance()
     while (this.#waiters.length !== 0) {
       const waiter = this.#waiters[0]!
       let h: number
@@ -187,8 +188,13 @@ export class BufferPool {
     return waiter
   }
 
+  // Frees are reported while someone waits for room, while closing, and
+  // while the pool holds more arenas than it keeps spare: then one may have
+  // emptied, which the next turn's maintenance looks for. A pool within its
+  // spares (the usual one-arena pool) hears of no free at all.
   #updateAttention(): void {
-    setHandlesAttention(this.handles, this.#closing !== undefined || this.#waiters.length !== 0)
+    setHandlesAttention(this.handles,
+      this.#closing !== undefined || this.#waiters.length !== 0 || this.#allocator.arenas.count > this.#spareArenas)
   }
 
   #exhausted(size: number): PoolError {
@@ -204,19 +210,24 @@ export class BufferPool {
       this.#maintenance = undefined
       if (this.#closing) return
       try {
-        this.#allocator.trim(this.#spareArenas)
+        this.#allocator.trimIdle(this.#spareArenas)
       } catch (error) {
         process.emitWarning(error as Error)
       }
       // Trimming can make room under maxBytes that a waiter needs.
       if (this.#waiters.length !== 0) this.#freed()
+      else this.#updateAttention()
     })
     this.#maintenance.unref()
   }
 
   /** Frees every empty arena now, spares included. */
   trim(): void {
-    this.#allocator.trim(0)
+    try {
+      this.#allocator.trim(0)
+    } finally {
+      this.#updateAttention()
+    }
     if (this.#waiters.length !== 0) this.#freed()
   }
 
@@ -248,7 +259,7 @@ export class BufferPool {
   }
 
   #tryFinishClose(): void {
-    if (!this.#finishClose || this.#allocator.arenas.liveLeases() !== 0) return
+    if (!this.#finishClose || this.#allocator.liveLeases() !== 0) return
     const finish = this.#finishClose
     this.#finishClose = undefined
     try {

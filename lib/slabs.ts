@@ -44,8 +44,8 @@ export interface AllocatorOptions {
   arenaSize: number
   maxBytes: number
   arenaOptions: ArenaOptions
-  /** Called (at most once until the next trim) when an arena's last lease goes. */
-  onArenaIdle: () => void
+  /** Called after the pool gains an arena (on a lease's slow path). */
+  onGrow: () => void
 }
 
 function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: number): Int32Array<ArrayBuffer> {
@@ -71,8 +71,6 @@ export class Slabs {
    * a huge release always takes the (out-of-line) overflow path.
    */
   readonly cacheCount = new Int32Array(CLASS_COUNT + 1)
-  /** @internal Leases live per arena id: the ArenaSet's array, refreshed when it grows. */
-  arenaLeases: Int32Array
   // Bit i is 1 while slot i is free in its slab (classed slabs only).
   freeBits = new Uint32Array(0)
   // Per granule: the slab owning it (for good), or NONE.
@@ -92,13 +90,11 @@ export class Slabs {
   readonly classSlabs = new Int32Array(CLASS_COUNT + 1)
   readonly classFree = new Int32Array(CLASS_COUNT)
   readonly arenas: ArenaSet
-  idleSignalled = false
   readonly options: AllocatorOptions
 
   constructor(options: AllocatorOptions) {
     this.options = options
-    this.arenas = new ArenaSet(options.arenaSize, options.maxBytes, options.arenaOptions)
-    this.arenaLeases = this.arenas.leases
+    this.arenas = new ArenaSet(options.arenaSize, options.maxBytes, options.arenaOptions, () => this.leasesByArena())
     SIZE_CLASSES.forEach((sizeClass, c) => {
       this.classSize[c] = sizeClass.size
       this.classSlots[c] = sizeClass.slotsPerSlab
@@ -108,10 +104,32 @@ export class Slabs {
     this.cacheCount[HUGE] = CACHE_SLOTS
   }
 
-  arenaIdle(): void {
-    if (this.idleSignalled) return
-    this.idleSignalled = true
-    this.options.onArenaIdle()
+  /**
+   * Leases live in each arena (by arena id), derived: a slab in use holds its
+   * slots less its free bits, less its slots waiting in a cache. O(slabs);
+   * for arena.refs and trim(), never the lease/release path.
+   */
+  leasesByArena(): Int32Array {
+    const counts = new Int32Array(this.arenas.records.length)
+    const slabs = this.slabs
+    for (let s = 0; s < this.slabIds; s++) {
+      const record = s * SLAB_STRIDE
+      if (slabs[record + LIST]! >= RETIRED) continue
+      const first = slabs[record + BASE]!
+      const c = (this.slots[2 * first + 1]! >>> CLASS_SHIFT) & CLASS_MASK
+      counts[this.granuleArena[first >> GRANULE_SHIFT]!]! += c === HUGE ? 1 : this.classSlots[c]! - slabs[record + FREE]!
+    }
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      for (let k = 0; k < this.cacheCount[c]!; k++) counts[this.granuleArena[this.cache[c * CACHE_SLOTS + k]! >> GRANULE_SHIFT]!]!--
+    }
+    return counts
+  }
+
+  /** Leases live in the pool: O(classes), from the per-class slab and free counts. */
+  liveLeases(): number {
+    let leases = this.classSlabs[HUGE]!
+    for (let c = 0; c < CLASS_COUNT; c++) leases += this.classSlabs[c]! * this.classSlots[c]! - this.classFree[c]! - this.cacheCount[c]!
+    return leases
   }
 
   /** A full cache, or a huge lease (whose count is always "full"). */
@@ -313,9 +331,9 @@ export class Slabs {
       this.reclaim()
       if (arenas.placeInExisting(pages)) return true
     }
-    const placed = arenas.placeInNew(pages)
-    this.arenaLeases = arenas.leases // replaced when the set outgrows it
-    return placed
+    if (!arenas.placeInNew(pages)) return false
+    this.options.onGrow()
+    return true
   }
 
   /**
@@ -352,7 +370,6 @@ export class Slabs {
    * leaves its arena whole; the others still go, and the first error is thrown.
    */
   trim(spareArenas: number): void {
-    this.idleSignalled = false
     this.reclaim()
     let failure: unknown
     for (const a of this.arenas.idle().slice(spareArenas)) {
@@ -363,5 +380,10 @@ export class Slabs {
       }
     }
     if (failure !== undefined) throw failure
+  }
+
+  /** trim(spareArenas) when it would free an arena; otherwise nothing, caches left alone. */
+  trimIdle(spareArenas: number): void {
+    if (this.arenas.idle().length > spareArenas) this.trim(spareArenas)
   }
 }
