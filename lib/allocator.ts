@@ -45,7 +45,7 @@ export type { AllocatorOptions } from './slabs.js'
 export { MAX_SLOTS } from './slabs.js'
 
 // Module-local copies: V8 folds these, not another module's exports.
-const { HUGE, CACHE_SLOTS, GRANULE_SHIFT, GEN_SHIFT, CLASS_SHIFT, CLASS_MASK, LENGTH_MASK, NONE, SLAB_STRIDE, BASE, PAGE, PAGES, FREE } = layout
+const { HUGE, CACHE_SLOTS, CACHE_STRIDE, GRANULE_SHIFT, GEN_SHIFT, CLASS_SHIFT, CLASS_MASK, LENGTH_MASK, NONE, SLAB_STRIDE, BASE, PAGE, PAGES, FREE } = layout
 const classByUnits = CLASS_BY_UNITS
 
 export interface ClassStats {
@@ -69,11 +69,13 @@ export class Allocator extends Slabs {
   /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
   leaseClassed(size: number): number {
     const c = classByUnits[(size + 15) >> 4]!
-    const cached = this.cacheCount[c]! - 1
+    const cache = this.cache
+    const at = c * CACHE_STRIDE
+    const cached = cache[at]! - 1
     if (cached < 0) return this.leaseUncached(c, size)
-    this.cacheCount[c] = cached
+    cache[at] = cached
     // Issued here, not in a helper: one function less against V8's inlining budget.
-    const i = this.cache[c * CACHE_SLOTS + cached]!
+    const i = cache[at + 1 + cached]!
     const slots = this.slots
     const word = slots[2 * i + 1]!
     slots[2 * i] = 1
@@ -93,10 +95,12 @@ export class Allocator extends Slabs {
     slots[2 * i] = 0
     slots[2 * i + 1] = (word + (1 << GEN_SHIFT)) & ~LENGTH_MASK
     const c = (word >>> CLASS_SHIFT) & CLASS_MASK
-    const cached = this.cacheCount[c]!
+    const cache = this.cache
+    const at = c * CACHE_STRIDE
+    const cached = cache[at]!
     if (cached !== CACHE_SLOTS) {
-      this.cache[c * CACHE_SLOTS + cached] = i
-      this.cacheCount[c] = cached + 1
+      cache[at + 1 + cached] = i
+      cache[at] = cached + 1
     } else {
       this.overflow(c, i)
     }
@@ -149,8 +153,8 @@ export class Allocator extends Slabs {
     // while away, leaving room for releases. Taken lowest first and pushed in
     // reverse, so lowest addresses leave first.
     const n = Math.min(CACHE_SLOTS / 2 + 1, this.slabs[s * SLAB_STRIDE + FREE]!)
-    for (let k = n - 1; k >= 0; k--) this.cache[c * CACHE_SLOTS + k] = this.takeSlot(s, c)
-    this.cacheCount[c] = n
+    for (let k = n - 1; k >= 0; k--) this.cache[c * CACHE_STRIDE + 1 + k] = this.takeSlot(s, c)
+    this.cache[c * CACHE_STRIDE] = n
     return this.leaseClassed(size)
   }
 
@@ -210,7 +214,7 @@ export class Allocator extends Slabs {
       size,
       slabs: this.classSlabs[c]!,
       slots: this.classSlabs[c]! * this.classSlots[c]!,
-      freeSlots: this.classFree[c]! + this.cacheCount[c]!,
+      freeSlots: this.classFree[c]! + this.cache[c * CACHE_STRIDE]!,
     }))
   }
 }
