@@ -97,7 +97,7 @@ export class BufferPool {
     this.handles = new Handles(this.#allocator, {
       maxLeaseSize: this.#arenaSize,
       exhausted: size => this.#exhausted(size),
-      freed: () => this.#freed(),
+      freed: () => this.#released(),
     })
   }
 
@@ -155,12 +155,17 @@ export class BufferPool {
     })
   }
 
+  /** A release freed a lease while attention was on. */
+  #released(): void {
+    if (!this.#closing && this.#allocator.arenas.count > this.#spareArenas) this.#scheduleMaintenance()
+    this.#freed()
+  }
+
   #freed(): void {
     if (this.#closing) {
       this.#tryFinishClose()
       return
     }
-    if (this.#allocator.arenas.count > this.#spareArenas) this.#scheduleMaintenance()
     while (this.#waiters.length !== 0) {
       const waiter = this.#waiters[0]!
       let h: number
@@ -188,13 +193,14 @@ export class BufferPool {
     return waiter
   }
 
-  // Frees are reported while someone waits for room, while closing, and
-  // while the pool holds more arenas than it keeps spare: then one may have
-  // emptied, which the next turn's maintenance looks for. A pool within its
-  // spares (the usual one-arena pool) hears of no free at all.
+  // Frees are reported while someone waits for room, while closing, and,
+  // while the pool holds more arenas than it keeps spare, until one free has
+  // scheduled this turn's maintenance, which looks for emptied arenas (and
+  // turns this on again). A pool within its spares (the usual one-arena
+  // pool) hears of no free at all.
   #updateAttention(): void {
-    setHandlesAttention(this.handles,
-      this.#closing !== undefined || this.#waiters.length !== 0 || this.#allocator.arenas.count > this.#spareArenas)
+    setHandlesAttention(this.handles, this.#closing !== undefined || this.#waiters.length !== 0 ||
+      (this.#maintenance === undefined && this.#allocator.arenas.count > this.#spareArenas))
   }
 
   #exhausted(size: number): PoolError {
