@@ -62,7 +62,7 @@ export function burstDrain(keepEvery: number): DrainFigures {
 /** Bytes of allocator arrays per slot once every slot of one 16 MiB arena is leased at `size`. */
 export function bookkeepingPerSlot(size: number): number {
   const arenaSize = 16 * MiB
-  const allocator = new Allocator({ arenaSize, maxBytes: arenaSize, arenaOptions: { registration: 'off' }, onArenaIdle: () => {} })
+  const allocator = new Allocator({ arenaSize, maxBytes: arenaSize, arenaOptions: { registration: 'off' }, onGrow: () => {} })
   let slots = 0
   while (allocator.leaseClassed(size) >= 0) slots++
   const perSlot = allocator.bookkeepingBytes() / slots

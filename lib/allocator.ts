@@ -17,17 +17,16 @@
 //   (a huge lease keeps only what its last page holds, 1..4096, there). A handle is i * 256 +
 //   the generation at lease time; freeing a slot bumps its generation, so a
 //   stale handle misses until the slot has been reused 256 times.
-// - granuleArena[i >> 3] is the arena of slot i's slab: one lookup, beside
-//   the slot word, finds the lease count to update. arenaLeases[a] counts the
-//   leases inside arena a (what arena.refs reports); nothing else is counted
-//   per lease: bytes and peaks are derived by stats() from the slot words.
+// - granuleArena[i >> 3] is the arena of slot i's slab. Nothing is counted
+//   per lease: leases per arena (arena.refs, trim) are derived from the slab
+//   records and caches, and bytes and peaks by stats() from the slot words.
 // - A page belongs to at most one slab, and a slab to one arena: leases never
 //   cross an arena. A slab record that gives up its pages keeps its slot
 //   indices and waits on its class's retired list, so a later slab of the
 //   same class reuses them and their generations carry over.
-// - An arena may be deregistered and freed only when arenaLeases[a] is 0;
-//   that happens in trim(), never on the lease/release path, which at most
-//   schedules it.
+// - An arena may be deregistered and freed only when it holds no lease; that
+//   happens in trim(), never on the lease/release path. The pool looks for
+//   such arenas off the hot path (see pool.ts).
 // - All state lives in typed arrays (slots, bitmap, slab records with their
 //   list links, caches), so it could later move to a SharedArrayBuffer.
 //
@@ -46,7 +45,7 @@ export type { AllocatorOptions } from './slabs.js'
 export { MAX_SLOTS } from './slabs.js'
 
 // Module-local copies: V8 folds these, not another module's exports.
-const { HUGE, CACHE_SLOTS, GRANULE_SHIFT, GEN_SHIFT, CLASS_SHIFT, CLASS_MASK, LENGTH_MASK, NONE, SLAB_STRIDE, BASE, PAGE, PAGES, FREE } = layout
+const { HUGE, CACHE_SLOTS, CACHE_STRIDE, GRANULE_SHIFT, GEN_SHIFT, CLASS_SHIFT, CLASS_MASK, LENGTH_MASK, NONE, SLAB_STRIDE, BASE, PAGE, PAGES, FREE } = layout
 const classByUnits = CLASS_BY_UNITS
 
 export interface ClassStats {
@@ -70,16 +69,17 @@ export class Allocator extends Slabs {
   /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
   leaseClassed(size: number): number {
     const c = classByUnits[(size + 15) >> 4]!
-    const cached = this.cacheCount[c]! - 1
+    const cache = this.cache
+    const at = c * CACHE_STRIDE
+    const cached = cache[at]! - 1
     if (cached < 0) return this.leaseUncached(c, size)
-    this.cacheCount[c] = cached
+    cache[at] = cached
     // Issued here, not in a helper: one function less against V8's inlining budget.
-    const i = this.cache[c * CACHE_SLOTS + cached]!
+    const i = cache[at + 1 + cached]!
     const slots = this.slots
     const word = slots[2 * i + 1]!
     slots[2 * i] = 1
     slots[2 * i + 1] = word | size
-    this.arenaLeases[this.granuleArena[i >> GRANULE_SHIFT]!]!++
     return i * 256 + (word >>> GEN_SHIFT)
   }
 
@@ -95,14 +95,15 @@ export class Allocator extends Slabs {
     slots[2 * i] = 0
     slots[2 * i + 1] = (word + (1 << GEN_SHIFT)) & ~LENGTH_MASK
     const c = (word >>> CLASS_SHIFT) & CLASS_MASK
-    const cached = this.cacheCount[c]!
+    const cache = this.cache
+    const at = c * CACHE_STRIDE
+    const cached = cache[at]!
     if (cached !== CACHE_SLOTS) {
-      this.cache[c * CACHE_SLOTS + cached] = i
-      this.cacheCount[c] = cached + 1
+      cache[at + 1 + cached] = i
+      cache[at] = cached + 1
     } else {
       this.overflow(c, i)
     }
-    if (--this.arenaLeases[this.granuleArena[i >> GRANULE_SHIFT]!]! === 0) this.arenaIdle()
     return true
   }
 
@@ -139,7 +140,6 @@ export class Allocator extends Slabs {
     const word = this.slots[2 * i + 1]!
     this.slots[2 * i] = 1
     this.slots[2 * i + 1] = word | (size - (pages - 1) * PAGE_SIZE) // what its last page holds
-    this.arenaLeases[this.arenas.placedArena]!++
     return i * 256 + (word >>> GEN_SHIFT)
   }
 
@@ -153,8 +153,8 @@ export class Allocator extends Slabs {
     // while away, leaving room for releases. Taken lowest first and pushed in
     // reverse, so lowest addresses leave first.
     const n = Math.min(CACHE_SLOTS / 2 + 1, this.slabs[s * SLAB_STRIDE + FREE]!)
-    for (let k = n - 1; k >= 0; k--) this.cache[c * CACHE_SLOTS + k] = this.takeSlot(s, c)
-    this.cacheCount[c] = n
+    for (let k = n - 1; k >= 0; k--) this.cache[c * CACHE_STRIDE + 1 + k] = this.takeSlot(s, c)
+    this.cache[c * CACHE_STRIDE] = n
     return this.leaseClassed(size)
   }
 
@@ -214,7 +214,7 @@ export class Allocator extends Slabs {
       size,
       slabs: this.classSlabs[c]!,
       slots: this.classSlabs[c]! * this.classSlots[c]!,
-      freeSlots: this.classFree[c]! + this.cacheCount[c]!,
+      freeSlots: this.classFree[c]! + this.cache[c * CACHE_STRIDE]!,
     }))
   }
 }

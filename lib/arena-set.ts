@@ -1,6 +1,6 @@
 // The arenas of one pool: where page runs go (the lowest-addressed arena with
-// room, then a new arena within maxBytes), how many leases each holds, and
-// closing the idle ones. Arena ids are small integers, reused after an arena
+// room, then a new arena within maxBytes), which hold no lease, and closing
+// the idle ones. Arena ids are small integers, reused after an arena
 // closes. Filling low arenas first lets high ones empty after a burst, so
 // trim() can give them back. Page and byte counts are plain arithmetic (no
 // `|`, `>>` or `<<`), so arenas up to 4 GiB never wrap.
@@ -27,8 +27,6 @@ export interface ArenaRecord {
 
 export class ArenaSet {
   readonly records: Array<ArenaRecord | null> = []
-  /** Leases live in each arena, which arena.refs reports. Replaced (and re-adopted) when it grows. */
-  leases = new Int32Array(16)
   bytes = 0
   peakBytes = 0
   /** Where the last successful place*() put its pages. */
@@ -40,11 +38,14 @@ export class ArenaSet {
   readonly #arenaSize: number
   readonly #maxBytes: number
   readonly #options: ArenaOptions
+  // Leases live per arena id, derived by the allocator (cold: O(slabs)).
+  readonly #leasesByArena: () => Int32Array
 
-  constructor(arenaSize: number, maxBytes: number, options: ArenaOptions) {
+  constructor(arenaSize: number, maxBytes: number, options: ArenaOptions, leasesByArena: () => Int32Array) {
     this.#arenaSize = arenaSize
     this.#maxBytes = maxBytes
     this.#options = options
+    this.#leasesByArena = leasesByArena
   }
 
   /** Takes n free pages from the lowest-addressed arena that has them, first fit within it. */
@@ -78,7 +79,8 @@ export class ArenaSet {
 
   /** Ids of arenas holding no lease, lowest address first. */
   idle(): number[] {
-    return this.#byAddress.filter(a => this.leases[a] === 0)
+    const leases = this.#leasesByArena()
+    return this.#byAddress.filter(a => leases[a] === 0)
   }
 
   /** Deregisters and frees arena a. Precondition: it is idle and its pages are all free. */
@@ -91,31 +93,20 @@ export class ArenaSet {
     this.bytes -= arena.size
   }
 
+  /** Open arenas. */
   get count(): number {
-    return this.records.reduce((n, record) => (record ? n + 1 : n), 0)
-  }
-
-  /** Leases live across all arenas. */
-  liveLeases(): number {
-    return this.leases.reduce((sum, n) => sum + n, 0)
+    return this.#byAddress.length
   }
 
   get bookkeepingBytes(): number {
-    return this.records.reduce((bytes, record) => bytes + (record ? record.pages.bookkeepingBytes : 0), this.leases.byteLength)
+    return this.records.reduce((bytes, record) => bytes + (record ? record.pages.bookkeepingBytes : 0), 0)
   }
 
   #add(): number {
     const arena = Arena.create(this.#arenaSize, this.#options)
     const id = arena.bufferId ?? RIO_INVALID_BUFFERID
     const a = this.#freeIds.pop() ?? this.records.length
-    if (a >= this.leases.length) {
-      const grown = new Int32Array(this.leases.length * 2)
-      grown.set(this.leases)
-      this.leases = grown
-      this.records.forEach((record, b) => { if (record) adoptArena(record.arena, grown, b) })
-    }
-    this.leases[a] = 0
-    adoptArena(arena, this.leases, a)
+    adoptArena(arena, () => this.#leasesByArena()[a]!)
     this.records[a] = {
       arena,
       pages: new PageMap(Math.floor(arena.size / PAGE_SIZE)),

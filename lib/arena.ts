@@ -128,7 +128,7 @@ const unclosed = new FinalizationRegistry<Registration>(registration => {
 // A pool adopts the arenas it creates: it counts their leases in its own
 // array and alone may close them. Assigned in Arena's static block, so only
 // this package's modules reach them (the package exports only its index).
-export let adoptArena: (arena: Arena, counts: Int32Array, slot: number) => void
+export let adoptArena: (arena: Arena, leases: () => number) => void
 export let closeAdoptedArena: (arena: Arena) => void
 
 export class Arena {
@@ -147,19 +147,17 @@ export class Arena {
   #refs = 0
   #closed = false
   #closing = false
-  // An adopting pool counts its leases here, in its own array, so its hot
-  // path bumps a typed array instead of calling ref()/unref().
-  #leaseCounts: Int32Array | null = null
-  #leaseSlot = 0
+  // An adopting pool derives its leases in the arena on demand (from its
+  // slab records), so its hot path counts nothing and never calls ref()/unref().
+  #leases: (() => number) | null = null
 
   static {
-    adoptArena = (arena, counts, slot) => {
-      arena.#leaseCounts = counts
-      arena.#leaseSlot = slot
+    adoptArena = (arena, leases) => {
+      arena.#leases = leases
     }
     closeAdoptedArena = arena => {
       arena.#close()
-      arena.#leaseCounts = null // its slot in the pool's array is someone else's now
+      arena.#leases = null // its id in the pool is someone else's now
     }
   }
 
@@ -227,7 +225,7 @@ export class Arena {
 
   /** Outstanding users: close() waits for these to reach zero. */
   get refs(): number {
-    return this.#refs + (this.#leaseCounts === null ? 0 : this.#leaseCounts[this.#leaseSlot]!)
+    return this.#refs + (this.#leases === null ? 0 : this.#leases())
   }
 
   get closed(): boolean {
@@ -236,7 +234,7 @@ export class Arena {
 
   ref(): this {
     if (this.#closed) throw new PoolError('RIOPOOL_CLOSED', 'The arena is closed')
-    if (this.#leaseCounts !== null) throw invalidState('This arena belongs to a BufferPool, which counts its users: retain a lease instead')
+    if (this.#leases !== null) throw invalidState('This arena belongs to a BufferPool, which counts its users: retain a lease instead')
     this.#refs++
     return this
   }
@@ -253,7 +251,7 @@ export class Arena {
    * arena stays open and registered, so the call can be retried.
    */
   close(): void {
-    if (this.#leaseCounts !== null && !this.#closed) {
+    if (this.#leases !== null && !this.#closed) {
       throw new PoolError('RIOPOOL_BUSY', 'This arena belongs to a BufferPool: close or trim the pool instead')
     }
     this.#close()

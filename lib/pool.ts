@@ -108,12 +108,12 @@ export class BufferPool {
       arenaSize: this.#arenaSize,
       maxBytes: this.#maxBytes,
       arenaOptions: { registration, lock, largePages },
-      onArenaIdle: () => this.#scheduleMaintenance(),
+      onGrow: () => this.#updateAttention(),
     })
     this.handles = new Handles(this.#allocator, {
       maxLeaseSize: this.#arenaSize,
       exhausted: size => this.#exhausted(size),
-      freed: () => this.#freed(),
+      freed: () => this.#released(),
     })
   }
 
@@ -171,6 +171,12 @@ export class BufferPool {
     })
   }
 
+  /** A release freed a lease while attention was on. */
+  #released(): void {
+    if (!this.#closing && this.#allocator.arenas.count > this.#spareArenas) this.#scheduleMaintenance()
+    this.#freed()
+  }
+
   #freed(): void {
     if (this.#closing) {
       this.#tryFinishClose()
@@ -203,8 +209,14 @@ export class BufferPool {
     return waiter
   }
 
+  // Frees are reported while someone waits for room, while closing, and,
+  // while the pool holds more arenas than it keeps spare, until one free has
+  // scheduled this turn's maintenance, which looks for emptied arenas (and
+  // turns this on again). A pool within its spares (the usual one-arena
+  // pool) hears of no free at all.
   #updateAttention(): void {
-    setHandlesAttention(this.handles, this.#closing !== undefined || this.#waiters.length !== 0)
+    setHandlesAttention(this.handles, this.#closing !== undefined || this.#waiters.length !== 0 ||
+      (this.#maintenance === undefined && this.#allocator.arenas.count > this.#spareArenas))
   }
 
   #exhausted(size: number): PoolError {
@@ -220,19 +232,24 @@ export class BufferPool {
       this.#maintenance = undefined
       if (this.#closing) return
       try {
-        this.#allocator.trim(this.#spareArenas)
+        this.#allocator.trimIdle(this.#spareArenas)
       } catch (error) {
         process.emitWarning(error as Error)
       }
       // Trimming can make room under maxBytes that a waiter needs.
       if (this.#waiters.length !== 0) this.#freed()
+      else this.#updateAttention()
     })
     this.#maintenance.unref()
   }
 
   /** Frees every empty arena now, spares included. */
   trim(): void {
-    this.#allocator.trim(0)
+    try {
+      this.#allocator.trim(0)
+    } finally {
+      this.#updateAttention()
+    }
     if (this.#waiters.length !== 0) this.#freed()
   }
 
@@ -305,7 +322,7 @@ export class BufferPool {
   }
 
   #tryFinishClose(): void {
-    if (!this.#finishClose || this.#allocator.arenas.liveLeases() !== 0) return
+    if (!this.#finishClose || this.#allocator.liveLeases() !== 0) return
     const finish = this.#finishClose
     this.#finishClose = undefined
     try {

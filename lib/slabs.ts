@@ -12,6 +12,8 @@ const CLASS_COUNT = SIZE_CLASSES.length
 /** Class id of page runs above the largest class. */
 export const HUGE = CLASS_COUNT
 export const CACHE_SLOTS = 64
+/** Per class in `cache`: its count, then CACHE_SLOTS slot indices. */
+export const CACHE_STRIDE = CACHE_SLOTS + 1
 export const GRANULE_SHIFT = 3
 export const GEN_SHIFT = 24
 export const CLASS_SHIFT = 17
@@ -44,8 +46,8 @@ export interface AllocatorOptions {
   arenaSize: number
   maxBytes: number
   arenaOptions: ArenaOptions
-  /** Called (at most once until the next trim) when an arena's last lease goes. */
-  onArenaIdle: () => void
+  /** Called after the pool gains an arena (on a lease's slow path). */
+  onGrow: () => void
 }
 
 function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: number): Int32Array<ArrayBuffer> {
@@ -64,15 +66,13 @@ export class Slabs {
   slots = new Int32Array(0)
   /** @internal Per granule of 8 slot indices: the arena of the slab owning it. */
   granuleArena = new Int32Array(0)
-  /** @internal Per class, CACHE_SLOTS recently freed slot indices, a stack. */
-  readonly cache = new Int32Array(CLASS_COUNT * CACHE_SLOTS)
   /**
-   * @internal Slots in each class's cache. HUGE's is pinned at CACHE_SLOTS:
-   * a huge release always takes the (out-of-line) overflow path.
+   * @internal Per class, CACHE_STRIDE words: how many slots its cache holds,
+   * then a stack of recently freed slot indices (one array: one load and one
+   * bounds check fewer on the hot path than two). HUGE's count is pinned at
+   * CACHE_SLOTS: a huge release always takes the (out-of-line) overflow path.
    */
-  readonly cacheCount = new Int32Array(CLASS_COUNT + 1)
-  /** @internal Leases live per arena id: the ArenaSet's array, refreshed when it grows. */
-  arenaLeases: Int32Array
+  readonly cache = new Int32Array((CLASS_COUNT + 1) * CACHE_STRIDE)
   // Bit i is 1 while slot i is free in its slab (classed slabs only).
   freeBits = new Uint32Array(0)
   // Per granule: the slab owning it (for good), or NONE.
@@ -92,26 +92,46 @@ export class Slabs {
   readonly classSlabs = new Int32Array(CLASS_COUNT + 1)
   readonly classFree = new Int32Array(CLASS_COUNT)
   readonly arenas: ArenaSet
-  idleSignalled = false
   readonly options: AllocatorOptions
 
   constructor(options: AllocatorOptions) {
     this.options = options
-    this.arenas = new ArenaSet(options.arenaSize, options.maxBytes, options.arenaOptions)
-    this.arenaLeases = this.arenas.leases
+    this.arenas = new ArenaSet(options.arenaSize, options.maxBytes, options.arenaOptions, () => this.leasesByArena())
     SIZE_CLASSES.forEach((sizeClass, c) => {
       this.classSize[c] = sizeClass.size
       this.classSlots[c] = sizeClass.slotsPerSlab
       this.classGranules[c] = Math.ceil(sizeClass.slotsPerSlab / (1 << GRANULE_SHIFT))
       this.classPages[c] = sizeClass.pagesPerSlab
     })
-    this.cacheCount[HUGE] = CACHE_SLOTS
+    this.cache[HUGE * CACHE_STRIDE] = CACHE_SLOTS
   }
 
-  arenaIdle(): void {
-    if (this.idleSignalled) return
-    this.idleSignalled = true
-    this.options.onArenaIdle()
+  /**
+   * Leases live in each arena (by arena id), derived: a slab in use holds its
+   * slots less its free bits, less its slots waiting in a cache. O(slabs);
+   * for arena.refs and trim(), never the lease/release path.
+   */
+  leasesByArena(): Int32Array {
+    const counts = new Int32Array(this.arenas.records.length)
+    const slabs = this.slabs
+    for (let s = 0; s < this.slabIds; s++) {
+      const record = s * SLAB_STRIDE
+      if (slabs[record + LIST]! >= RETIRED) continue
+      const first = slabs[record + BASE]!
+      const c = (this.slots[2 * first + 1]! >>> CLASS_SHIFT) & CLASS_MASK
+      counts[this.granuleArena[first >> GRANULE_SHIFT]!]! += c === HUGE ? 1 : this.classSlots[c]! - slabs[record + FREE]!
+    }
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      for (let k = 0; k < this.cache[c * CACHE_STRIDE]!; k++) counts[this.granuleArena[this.cache[c * CACHE_STRIDE + 1 + k]! >> GRANULE_SHIFT]!]!--
+    }
+    return counts
+  }
+
+  /** Leases live in the pool: O(classes), from the per-class slab and free counts. */
+  liveLeases(): number {
+    let leases = this.classSlabs[HUGE]!
+    for (let c = 0; c < CLASS_COUNT; c++) leases += this.classSlabs[c]! * this.classSlots[c]! - this.classFree[c]! - this.cache[c * CACHE_STRIDE]!
+    return leases
   }
 
   /** A full cache, or a huge lease (whose count is always "full"). */
@@ -162,11 +182,11 @@ export class Slabs {
 
   /** Cache full: half of it, and the newcomer, go back to their slabs' bitmaps. */
   spill(c: number, i: number): void {
-    const base = c * CACHE_SLOTS
+    const base = c * CACHE_STRIDE + 1
     const keep = CACHE_SLOTS / 2
     for (let k = keep; k < CACHE_SLOTS; k++) this.returnSlot(this.cache[base + k]!, c)
     this.cache[base + keep] = i
-    this.cacheCount[c] = keep + 1
+    this.cache[base - 1] = keep + 1
   }
 
   returnSlot(i: number, c: number): void {
@@ -313,9 +333,9 @@ export class Slabs {
       this.reclaim()
       if (arenas.placeInExisting(pages)) return true
     }
-    const placed = arenas.placeInNew(pages)
-    this.arenaLeases = arenas.leases // replaced when the set outgrows it
-    return placed
+    if (!arenas.placeInNew(pages)) return false
+    this.options.onGrow()
+    return true
   }
 
   /**
@@ -325,7 +345,7 @@ export class Slabs {
    */
   reclaimable(): boolean {
     for (let c = 0; c < CLASS_COUNT; c++) {
-      if (this.cacheCount[c] !== 0) return true
+      if (this.cache[c * CACHE_STRIDE] !== 0) return true
       const s = this.classCurrent[c]!
       if (s !== NONE && this.slabs[s * SLAB_STRIDE + FREE] === this.classSlots[c]) return true
     }
@@ -335,9 +355,9 @@ export class Slabs {
   /** Returns every cached slot to its slab and every wholly free slab's pages to its arena. */
   reclaim(): void {
     for (let c = 0; c < CLASS_COUNT; c++) {
-      const cached = this.cacheCount[c]!
-      this.cacheCount[c] = 0
-      for (let k = 0; k < cached; k++) this.returnSlot(this.cache[c * CACHE_SLOTS + k]!, c)
+      const cached = this.cache[c * CACHE_STRIDE]!
+      this.cache[c * CACHE_STRIDE] = 0
+      for (let k = 0; k < cached; k++) this.returnSlot(this.cache[c * CACHE_STRIDE + 1 + k]!, c)
     }
     // Current slabs are kept by returnSlot for reuse; here they go too.
     for (let c = 0; c < CLASS_COUNT; c++) {
@@ -352,7 +372,6 @@ export class Slabs {
    * leaves its arena whole; the others still go, and the first error is thrown.
    */
   trim(spareArenas: number): void {
-    this.idleSignalled = false
     this.reclaim()
     let failure: unknown
     for (const a of this.arenas.idle().slice(spareArenas)) {
@@ -363,5 +382,10 @@ export class Slabs {
       }
     }
     if (failure !== undefined) throw failure
+  }
+
+  /** trim(spareArenas) when it would free an arena; otherwise nothing, caches left alone. */
+  trimIdle(spareArenas: number): void {
+    if (this.arenas.idle().length > spareArenas) this.trim(spareArenas)
   }
 }

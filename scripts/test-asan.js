@@ -29,7 +29,9 @@ async function main() {
     RIO_BUFFER_POOL_SANITIZED: '1',
   }
   const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
-  const result = spawnSync(process.execPath, [ava, '--serial', ...tests], { cwd: root, env, stdio: 'inherit' })
+  // ASan intercepts mlock() and does nothing, so the VmLck tests cannot hold there.
+  console.log("test:asan: leaving out the tests that read VmLck (ASan's mlock() locks nothing)")
+  const result = spawnSync(process.execPath, [ava, '--serial', '--match', '!*VmLck*', ...tests], { cwd: root, env, stdio: 'inherit' })
   process.exitCode = result.status ?? 1
 }
 

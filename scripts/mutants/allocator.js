@@ -5,7 +5,7 @@ module.exports = [
   {
     id: 'lease-not-marked-released',
     file: 'lib/lease.ts',
-    search: '    if (freed) this._released = true\n',
+    search: '    if (freed) this._buffer = null\n',
     replace: '\n',
     tests: ['pool-generations', 'pool-refcount'],
     description: "a Lease's own release() forgets it was released: 256 reuses later it frees the new owner's lease",
