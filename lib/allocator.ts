@@ -203,6 +203,17 @@ export class Allocator extends Slabs {
     return { leases, requestedBytes, leasedBytes }
   }
 
+  /** Handles of every live lease, lowest slot first: a scan of the slot words, for pool.outstanding(). */
+  liveHandles(): number[] {
+    const handles: number[] = []
+    const slots = this.slots
+    const end = this.nextGranule << GRANULE_SHIFT
+    for (let i = 0; i < end; i++) {
+      if (slots[2 * i]! > 0) handles.push(i * 256 + (slots[2 * i + 1]! >>> GEN_SHIFT))
+    }
+    return handles
+  }
+
   /** Bytes of the allocator's own arrays: slot words, bitmap, slab records, page maps, caches. */
   bookkeepingBytes(): number {
     return this.slots.byteLength + this.freeBits.byteLength + this.granuleSlab.byteLength + this.granuleArena.byteLength +

@@ -1,7 +1,10 @@
 // BufferPool: the public face. Validates options, owns the allocator, queues
-// acquire() callers, trims idle arenas off the hot path, and closes in order:
-// refuse new leases, wait for the last release, deregister, free.
+// acquire() callers, trims idle arenas off the hot path, reports leaks, and
+// closes in order: refuse new leases, wait for the last release (leaked ones
+// aside), deregister, free.
+import { EventEmitter } from 'node:events'
 import { Allocator, type ClassStats } from './allocator.js'
+import type { Arena } from './arena.js'
 import {
   arenaSize,
   optionalBoolean,
@@ -10,8 +13,10 @@ import {
   requireRio,
   type RegistrationOption,
 } from './arena.js'
-import { PoolError, invalidArgType, outOfRange } from './errors.js'
+import { PoolError, invalidArgType, invalidArgValue, outOfRange } from './errors.js'
 import { Handles, checkLeaseSize, closeHandles, setHandlesAttention } from './handles.js'
+import { InstrumentedHandles, type ZeroMode } from './instrumented-handles.js'
+import { DEFAULT_SAMPLE_RATE, LeakTracker, type LeakDetection, type LeaseRecord } from './leak-tracker.js'
 import { Lease } from './lease.js'
 import { MAX_CLASS_SIZE } from './size-classes.js'
 
@@ -27,6 +32,42 @@ export interface BufferPoolOptions {
   largePages?: boolean
   /** Bound on pending acquire() calls. Default unbounded. */
   maxWaiters?: number
+  /**
+   * Report Lease objects garbage-collected before their final release:
+   * 'off' (the default, free), 'sample' (about sampleRate of leases) or 'all'
+   * (every lease, with its allocation stack; for tests and debugging).
+   */
+  leakDetection?: LeakDetection
+  /** The share of leases 'sample' tracks, in (0, 1]. Default 1/128. */
+  sampleRate?: number
+  /** Called with each leak report (as is every pool.on('leak') listener) instead of a RIOPOOL_LEAK warning. */
+  onLeak?: (report: LeakReport) => void
+  /** Fill each released slot with 0x5a, so a stale view reads garbage at once. Default false. */
+  poison?: boolean
+  /** Zero a lease's bytes when it is released ('on-release') or made ('on-lease'). Default 'never'. */
+  zero?: ZeroMode
+}
+
+/** A live lease, as pool.outstanding() lists it. */
+export interface OutstandingLease {
+  readonly handle: number
+  readonly length: number
+  readonly capacity: number
+  readonly offset: number
+  readonly arena: Arena
+  readonly refCount: number
+  /** Milliseconds since it was leased; null when leak detection did not track it. */
+  readonly ageMs: number | null
+  /** Where it was leased, when leak detection tracked it. */
+  readonly stack?: string
+  /** Reported as leaked: its slot is quarantined and close() does not wait for it. */
+  readonly leaked: boolean
+}
+
+/** What a 'leak' listener, onLeak or the RIOPOOL_LEAK warning gets: the lease as it was found. */
+export interface LeakReport extends OutstandingLease {
+  /** The size asked for (its length). */
+  readonly size: number
 }
 
 export interface PoolStats {
@@ -37,6 +78,8 @@ export interface PoolStats {
   outstandingLeases: number
   peakArenaBytes: number
   waiters: number
+  /** Leases reported leaked whose slots stay quarantined (never reused, not waited for by close()). */
+  leakedLeases: number
   classes: ClassStats[]
 }
 
@@ -54,6 +97,11 @@ export interface CloseOptions {
 
 const CLOSE_WARNING_MS = 10_000
 
+// Closed pools still holding quarantined (leaked) leases: their arenas stay
+// mapped and registered, since I/O posted before the leak may still use them,
+// so neither the pools nor their arenas may be collected.
+const quarantinedPools = new Set<BufferPool>()
+
 /** Node's AbortError shape: the signal's reason as the cause, the leases still held in the message. */
 function closeAborted(reason: unknown, held: number): Error {
   const error = new Error(`close() stopped waiting: ${held} lease(s) still held; the pool stays closing`, { cause: reason })
@@ -69,6 +117,14 @@ interface Waiter {
   readonly onAbort: () => void
 }
 
+function sampleRateOption(value: unknown, leakDetection: LeakDetection): number {
+  if (value === undefined) return DEFAULT_SAMPLE_RATE
+  if (typeof value !== 'number') throw invalidArgType('options.sampleRate', 'of type number', value)
+  if (!(value > 0 && value <= 1)) throw outOfRange('options.sampleRate', '> 0 && <= 1', value)
+  if (leakDetection !== 'sample') throw invalidArgValue('options.sampleRate', "given only with leakDetection: 'sample'", value)
+  return value
+}
+
 function wholeNumber(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
@@ -78,10 +134,25 @@ function wholeNumber(value: unknown, name: string, min: number, max: number, fal
   return value
 }
 
-export class BufferPool {
+/** Options naming a choice among strings: its value, or the default when undefined. */
+function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
+  if (value === undefined) return choices[0]!
+  if (!(choices as readonly unknown[]).includes(value)) throw invalidArgValue(name, `one of ${choices.map(c => `'${c}'`).join(', ')}`, value)
+  return value as T
+}
+
+export interface BufferPool {
+  on(event: 'leak', listener: (report: LeakReport) => void): this
+  once(event: 'leak', listener: (report: LeakReport) => void): this
+  off(event: 'leak', listener: (report: LeakReport) => void): this
+}
+
+export class BufferPool extends EventEmitter {
   /** The zero-allocation face of this pool: leases as numbers. */
   readonly handles: Handles
   readonly #allocator: Allocator
+  readonly #tracker: LeakTracker | null
+  readonly #onLeak: ((report: LeakReport) => void) | undefined
   readonly #arenaSize: number
   readonly #maxBytes: number
   readonly #spareArenas: number
@@ -92,7 +163,11 @@ export class BufferPool {
   #finishClose: ((error?: unknown) => void) | undefined
 
   constructor(options?: BufferPoolOptions) {
-    const opts = optionsObject<BufferPoolOptions>(options, ['arenaSize', 'maxBytes', 'spareArenas', 'registration', 'lock', 'largePages', 'maxWaiters'])
+    super()
+    const opts = optionsObject<BufferPoolOptions>(options, [
+      'arenaSize', 'maxBytes', 'spareArenas', 'registration', 'lock', 'largePages', 'maxWaiters',
+      'leakDetection', 'sampleRate', 'onLeak', 'poison', 'zero',
+    ])
     this.#arenaSize = arenaSize(opts.arenaSize === undefined ? DEFAULT_ARENA_SIZE : opts.arenaSize, 'options.arenaSize')
     // Every slab (at most MAX_CLASS_SIZE bytes) must fit in one arena.
     if (this.#arenaSize < MAX_CLASS_SIZE) throw outOfRange('options.arenaSize', `>= ${MAX_CLASS_SIZE} (the largest slab)`, opts.arenaSize)
@@ -102,6 +177,17 @@ export class BufferPool {
     const registration = registrationOption(opts.registration)
     const lock = optionalBoolean(opts.lock, 'options.lock')
     const largePages = optionalBoolean(opts.largePages, 'options.largePages')
+    const leakDetection = oneOf<LeakDetection>(opts.leakDetection, 'options.leakDetection', ['off', 'sample', 'all'])
+    const sampleRate = sampleRateOption(opts.sampleRate, leakDetection)
+    if (opts.onLeak !== undefined && typeof opts.onLeak !== 'function') throw invalidArgType('options.onLeak', 'of type function', opts.onLeak)
+    if (opts.onLeak !== undefined && leakDetection === 'off') {
+      throw invalidArgValue('options.onLeak', "given only with leakDetection 'sample' or 'all' (no leak is detected with 'off')", opts.onLeak)
+    }
+    const poison = optionalBoolean(opts.poison, 'options.poison')
+    const zero = oneOf<ZeroMode>(opts.zero, 'options.zero', ['never', 'on-release', 'on-lease'])
+    if (poison && zero === 'on-release') {
+      throw invalidArgValue('options.zero', "'never' or 'on-lease' with poison: true (both would fill released slots)", zero)
+    }
     if (registration === 'required') requireRio()
 
     this.#allocator = new Allocator({
@@ -110,11 +196,33 @@ export class BufferPool {
       arenaOptions: { registration, lock, largePages },
       onGrow: () => this.#updateAttention(),
     })
-    this.handles = new Handles(this.#allocator, {
+    const host = {
       maxLeaseSize: this.#arenaSize,
-      exhausted: size => this.#exhausted(size),
+      exhausted: (size: number) => this.#exhausted(size),
       freed: () => this.#released(),
-    })
+    }
+    this.#onLeak = opts.onLeak
+    const tracker = this.#tracker = leakDetection === 'off'
+      ? null
+      : new LeakTracker(leakDetection, sampleRate, h => this.handles.refCount(h) > 0, record => this.#leaked(record))
+    // Only a pool that asked for checks gets the instrumented handles, so a default pool's hot path is untouched.
+    const handles = this.handles = tracker !== null || poison || zero !== 'never'
+      ? new InstrumentedHandles(this.#allocator, host, { tracker, poison, zero })
+      : new Handles(this.#allocator, host)
+    if (tracker !== null) {
+      // Lease objects need watching; own methods, so untracked pools keep the plain prototype ones.
+      Object.defineProperties(this, {
+        lease: { value: (size: number): Lease => tracker.watch(new Lease(handles, handles.lease(size), size)), writable: true, configurable: true },
+        tryLease: {
+          value: (size: number): Lease | null => {
+            const h = handles.tryLease(size)
+            return h < 0 ? null : tracker.watch(new Lease(handles, h, size))
+          },
+          writable: true,
+          configurable: true,
+        },
+      })
+    }
   }
 
   /** A lease of `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
@@ -138,7 +246,7 @@ export class BufferPool {
       if (signal?.aborted) return Promise.reject(signal.reason)
       if (this.#waiters.length === 0) {
         const h = this.handles.tryLease(size)
-        if (h >= 0) return Promise.resolve(new Lease(this.handles, h, size))
+        if (h >= 0) return Promise.resolve(this.#newLease(h, size))
       }
       if (this.#waiters.length >= this.#maxWaiters) {
         throw new PoolError('RIOPOOL_EXHAUSTED', `No room for ${size} bytes and ${this.#waiters.length} acquire() calls already wait (maxWaiters)`)
@@ -171,6 +279,11 @@ export class BufferPool {
     })
   }
 
+  #newLease(h: number, size: number): Lease {
+    const lease = new Lease(this.handles, h, size)
+    return this.#tracker === null ? lease : this.#tracker.watch(lease)
+  }
+
   /** A release freed a lease while attention was on. */
   #released(): void {
     if (!this.#closing && this.#allocator.arenas.count > this.#spareArenas) this.#scheduleMaintenance()
@@ -197,7 +310,7 @@ export class BufferPool {
         this.handles.release(h)
         break
       }
-      this.#dequeue(waiter).resolve(new Lease(this.handles, h, waiter.size))
+      this.#dequeue(waiter).resolve(this.#newLease(h, waiter.size))
     }
     this.#updateAttention()
   }
@@ -279,7 +392,7 @@ export class BufferPool {
     }
     const closing = this.#closing ?? this.#beginClose(warnAfterMs)
     if (signal === undefined) return closing
-    const held = () => this.#allocator.outstanding().leases
+    const held = () => this.#heldLeases()
     if (signal.aborted) return Promise.reject(closeAborted(signal.reason, held()))
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(closeAborted(signal.reason, held()))
@@ -314,23 +427,82 @@ export class BufferPool {
 
   #warnClosePending(waitedMs: number): void {
     if (!this.#finishClose) return
-    const { leases, requestedBytes } = this.#allocator.outstanding()
+    const leases = this.#heldLeases()
+    const { requestedBytes } = this.#allocator.outstanding()
     process.emitWarning(
       `BufferPool.close() has waited ${waitedMs} ms for ${leases} lease(s) still held (${requestedBytes} bytes in ${this.#allocator.arenas.count} arena(s)); ` +
-      'release them, or pass close({ signal }) to stop waiting',
+      'pool.outstanding() lists them; release them, or pass close({ signal }) to stop waiting',
       { code: 'RIOPOOL_CLOSE_PENDING', detail: `outstanding leases: ${leases}; bytes asked for: ${requestedBytes}` })
   }
 
+  /** Leases close() waits for: all live ones but the quarantined (leaked) ones. */
+  #heldLeases(): number {
+    return this.#allocator.liveLeases() - this.#quarantined()
+  }
+
+  // Counted from the handles, not the set's size: a release frees the slot
+  // before the tracker hears of it.
+  #quarantined(): number {
+    let live = 0
+    for (const h of this.#tracker?.leaked ?? []) if (this.handles.refCount(h) > 0) live++
+    return live
+  }
+
+  // Also runs after close() has resolved, when a quarantined lease is released
+  // through pool.handles at last: its arena can then go.
   #tryFinishClose(): void {
-    if (!this.#finishClose || this.#allocator.liveLeases() !== 0) return
+    if (this.#heldLeases() !== 0) return
     const finish = this.#finishClose
     this.#finishClose = undefined
     try {
       this.#allocator.trim(0)
-      finish()
+      finish?.()
     } catch (error) {
-      finish(error)
+      if (finish) finish(error)
+      else process.emitWarning(error as Error)
     }
+    if (this.#allocator.arenas.count !== 0) quarantinedPools.add(this)
+    else quarantinedPools.delete(this)
+  }
+
+  /** The leak tracker found a Lease object collected while its slot was still leased. */
+  #leaked(record: LeaseRecord): void {
+    // Closing may have waited only for this one; settle that before user code runs.
+    if (this.#closing) this.#tryFinishClose()
+    const report: LeakReport = { ...this.#describe(record.handle), size: record.length }
+    const listened = this.listenerCount('leak') !== 0
+    if (this.#onLeak) this.#onLeak(report)
+    if (listened) this.emit('leak', report)
+    if (this.#onLeak || listened) return
+    process.emitWarning(
+      `A Lease of ${report.length} bytes (handle ${report.handle}, offset ${report.offset}) was garbage-collected ` +
+      `${Math.round(report.ageMs ?? 0)} ms after it was leased, without its final release. Its slot stays leased (quarantined); ` +
+      "call lease.release() when done, and listen with pool.on('leak') or onLeak to handle these reports",
+      { code: 'RIOPOOL_LEAK', detail: report.stack ? `Leased at:\n${report.stack}` : undefined })
+  }
+
+  #describe(handle: number): OutstandingLease {
+    const H = this.handles
+    const record = this.#tracker?.recordOf(handle)
+    const described = {
+      handle,
+      length: H.length(handle),
+      capacity: H.capacity(handle),
+      offset: H.offset(handle),
+      arena: H.arena(handle),
+      refCount: H.refCount(handle),
+      ageMs: record ? performance.now() - record.leasedAt : null,
+      leaked: record?.leaked ?? false,
+    }
+    return record ? { ...described, stack: record.stack } : described
+  }
+
+  /**
+   * Every live lease, both faces, lowest slot first: what close() waits for.
+   * Ages and stacks are known for the leases leak detection tracked.
+   */
+  outstanding(): OutstandingLease[] {
+    return this.#allocator.liveHandles().map(h => this.#describe(h))
   }
 
 
@@ -345,6 +517,7 @@ export class BufferPool {
       outstandingLeases: leases,
       peakArenaBytes: a.arenas.peakBytes,
       waiters: this.#waiters.length,
+      leakedLeases: this.#quarantined(),
       classes: a.classStats(),
     }
   }

@@ -1,0 +1,109 @@
+// Leak detection: which leases are tracked, and what happens when a tracked
+// Lease object is garbage-collected while its slot is still leased.
+//
+// A tracked lease (every lease in 'all' mode, about one in 1/sampleRate in
+// 'sample' mode) gets a record: its handle, when it was made and, captured
+// then, the stack that made it. The record lives in `records` (slot index ->
+// record) until the lease is freed, through either face, and a Lease object
+// over it is watched by a FinalizationRegistry. A finalized Lease whose record
+// is still live is a leak: it is reported once, and the slot is quarantined:
+// it stays leased, since an I/O request posted before the leak may still point
+// at it, and close() stops waiting for it. Handles are numbers, which GC cannot
+// watch: their records serve pool.outstanding() (age and stack) only.
+import type { Lease } from './lease.js'
+
+export type LeakDetection = 'off' | 'sample' | 'all'
+
+export const DEFAULT_SAMPLE_RATE = 1 / 128
+
+/** One lease made while leak detection tracked it. */
+export class LeaseRecord {
+  /** performance.now() when it was leased. */
+  readonly leasedAt = performance.now()
+  /** Holds the lease's allocation stack, formatted only when read. */
+  readonly trace: { stack?: string } = {}
+  leaked = false
+
+  constructor(readonly handle: number, readonly length: number) {
+    Error.captureStackTrace(this.trace, LeaseRecord)
+  }
+
+  /** The allocation stack: the frames below the pool's own. */
+  get stack(): string {
+    return (this.trace.stack ?? '').split('\n').slice(1).filter(frame => !isPoolFrame(frame)).join('\n')
+  }
+}
+
+// Frames of this package's lease path, which every allocation stack shares.
+const poolFrame = /\bat (?:(?:BufferPool|Handles|InstrumentedHandles|LeakTracker)\.|new LeaseRecord|Object\.tracked(?:Try)?Lease)/
+function isPoolFrame(frame: string): boolean {
+  return poolFrame.test(frame)
+}
+
+export class LeakTracker {
+  /** Slot index -> the record of the tracked lease there, until it is freed. */
+  readonly records = new Map<number, LeaseRecord>()
+  /** Leaks reported whose slots are still leased (quarantined). */
+  readonly leaked = new Set<number>()
+  readonly #every: boolean
+  readonly #meanGap: number
+  #countdown: number
+  // The record leased() made last, until watch() claims it for a Lease object.
+  #unwatched: LeaseRecord | null = null
+  readonly #registry = new FinalizationRegistry<LeaseRecord>(record => this.#collected(record))
+  readonly #isLive: (handle: number) => boolean
+  readonly #onLeak: (record: LeaseRecord) => void
+
+  constructor(mode: 'sample' | 'all', sampleRate: number, isLive: (handle: number) => boolean, onLeak: (record: LeaseRecord) => void) {
+    this.#every = mode === 'all' || sampleRate === 1
+    this.#meanGap = 1 / sampleRate
+    this.#countdown = this.#nextGap()
+    this.#isLive = isLive
+    this.#onLeak = onLeak
+  }
+
+  /** Called for every lease made, through either face. */
+  leased(handle: number, length: number): void {
+    if (!this.#every && --this.#countdown !== 0) return
+    if (!this.#every) this.#countdown = this.#nextGap()
+    const record = new LeaseRecord(handle, length)
+    this.records.set(handle >>> 8, record)
+    this.#unwatched = record
+  }
+
+  /** Watches a Lease object made over the handle leased() saw last. */
+  watch(lease: Lease): Lease {
+    const record = this.#unwatched
+    if (record !== null && record.handle === lease.handle) {
+      this.#unwatched = null
+      this.#registry.register(lease, record)
+    }
+    return lease
+  }
+
+  /** Called when a lease is freed (its last reference gone), through either face. */
+  freed(handle: number): void {
+    const slot = handle >>> 8
+    if (this.records.get(slot)?.handle !== handle) return
+    this.records.delete(slot)
+    this.leaked.delete(handle)
+  }
+
+  /** The record of a live handle, if it was tracked. */
+  recordOf(handle: number): LeaseRecord | undefined {
+    const record = this.records.get(handle >>> 8)
+    return record?.handle === handle ? record : undefined
+  }
+
+  // A uniform gap in 1 .. 2*mean-1, so samples do not lock onto a periodic pattern.
+  #nextGap(): number {
+    return 1 + Math.floor(Math.random() * (2 * this.#meanGap - 1))
+  }
+
+  #collected(record: LeaseRecord): void {
+    if (this.records.get(record.handle >>> 8) !== record || !this.#isLive(record.handle)) return
+    record.leaked = true
+    this.leaked.add(record.handle)
+    this.#onLeak(record)
+  }
+}
