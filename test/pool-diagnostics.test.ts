@@ -71,3 +71,49 @@ test('a close() still waiting after warnAfterMs warns once with RIOPOOL_CLOSE_PE
     process.off('warning', onWarning)
   }
 })
+
+test('pool.outstanding() lists every live lease of both faces with what a diagnosis needs, and changes nothing', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const lease = pool.lease(1500)
+  const handle = pool.handles.lease(64)
+  pool.handles.retain(handle)
+  pool.lease(10).release()
+  const before = pool.stats()
+  const listed = pool.outstanding()
+  t.deepEqual(pool.stats(), before)
+  t.deepEqual(listed.map(({ arena, ...rest }) => ({ ...rest, arenaOk: arena === lease.arena })), [
+    { handle: lease.handle, length: 1500, capacity: lease.capacity, offset: lease.offset, refCount: 1, ageMs: null, leaked: false, arenaOk: true },
+    { handle, length: 64, capacity: 64, offset: pool.handles.offset(handle), refCount: 2, ageMs: null, leaked: false, arenaOk: true },
+  ].sort((a, b) => (a.handle >>> 8) - (b.handle >>> 8)))
+  t.false('stack' in listed[0]!, 'no stack unless leak detection recorded one')
+  lease.release()
+  pool.handles.release(handle, 2)
+  t.deepEqual(pool.outstanding(), [])
+})
+
+test("with leakDetection 'all', pool.outstanding() also gives each lease's age and the stack that leased it", async t => {
+  const pool = new BufferPool({ arenaSize: MiB, leakDetection: 'all' })
+  const leaseHere = () => pool.lease(300)
+  const lease = leaseHere()
+  const handle = pool.handles.lease(40)
+  await new Promise(resolve => setTimeout(resolve, 15))
+  const [first, second] = pool.outstanding()
+  t.true(first!.ageMs! >= 14 && second!.ageMs! >= 14, `${first!.ageMs} and ${second!.ageMs} ms`)
+  const byHandle = new Map([[first!.handle, first!], [second!.handle, second!]])
+  t.regex(byHandle.get(lease.handle)!.stack!, /^\s+at leaseHere /)
+  t.regex(byHandle.get(handle)!.stack!, /pool-diagnostics/)
+  lease.release()
+  pool.handles.release(handle)
+  await pool.close()
+})
+
+test('a close() waiting on leases names pool.outstanding() in its RIOPOOL_CLOSE_PENDING warning', async t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const held = pool.lease(100)
+  const warned = new Promise<Error>(resolve => process.once('warning', resolve))
+  const closing = pool.close({ warnAfterMs: 1 })
+  const warning = await warned
+  t.regex(warning.message, /pool\.outstanding\(\) lists them/)
+  held.release()
+  await closing
+})
