@@ -13,6 +13,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { platform } from '../lib/index.js'
+import { CHECKS, checkFigures, measureCheck, printChecks, type CheckFace } from './checks.js'
 import { formatRatio, median } from './harness.js'
 import { groupedBarSpec, lineSpec, renderSvg, type BarRow } from './charts.js'
 import {
@@ -79,6 +80,7 @@ async function child(section: string, rounds: number): Promise<void> {
   const face = option('--face') as Face
   const figures = section === 'face' ? await measureFace(option('--group')!, face, rounds)
     : section === 'self-check' ? await measureSelfCheck(rounds)
+    : section === 'checks' ? await measureCheck(option('--check')!, face as CheckFace, rounds)
     : section === 'scaling' ? await measureScalingFace(face, rounds)
     : section === 'footprint' ? measureFootprint()
     : section === 'registration' ? measureFootprintCase(option('--workload') as Workload, Number(option('--buffers')))
@@ -92,6 +94,7 @@ interface Plan {
   readonly rounds: number
   readonly faces: ReadonlyArray<{ group: string; face: Face }>
   readonly scaling: boolean
+  readonly checks: ReadonlyArray<{ check: string; face: CheckFace }>
   readonly registration: ReadonlyArray<{ workload: Workload; buffers: number }>
 }
 
@@ -103,6 +106,9 @@ function plan(quick: boolean, rounds: number): Plan {
     rounds,
     faces: groups.flatMap(g => g.faces.filter(f => f !== 'floor' && (!quick || quickFaces.includes(f))).map(face => ({ group: g.name, face }))),
     scaling: !quick,
+    // --quick: the default-rate sampling only, the one meant for production.
+    checks: CHECKS.filter(c => !quick || c.options.leakDetection === 'sample')
+      .flatMap(c => (quick ? ['lease'] as const : ['lease', 'handles'] as const).map(face => ({ check: c.name, face }))),
     registration: (quick ? [1000, 10_000] : [1000, 10_000, 100_000]).flatMap(buffers =>
       (quick ? ['IMIX'] as const : ['IMIX', '512 B', '1500 B'] as const).map(workload => ({ workload, buffers }))),
   }
@@ -187,6 +193,8 @@ async function writeCharts(dir: string, hot: HotPathFigures, scaling: ScalingFig
 const UNITS = {
   'hotPath.groups[].floorNs, faces.*.ns, scaling.points[].*Ns': 'nanoseconds per pair (median over rounds)',
   'faces.*.vsFloor, allocUnsafeOverLease, thingOverHandle, scaling.points[].handle': 'ratio: median and 25th/75th percentiles of per-round ratios',
+  'checks.cases[].ns': 'nanoseconds per pair (median over rounds)',
+  'checks.cases[].vsFloor, checks.cases[].overDefault': 'ratio: median and 25th/75th percentiles (overDefault: its ratio to the floor over the default pool\'s, quartiles crossed)',
   'footprint.*Bytes, registration[].*.heldBytes, registration[].*Bytes': 'bytes',
   'registration[].ratio': 'one-by-one held bytes over pool held bytes',
   'registration[].*.registrations': 'kernel registration records',
@@ -215,15 +223,20 @@ async function main(): Promise<void> {
   console.log('')
 
   const p = plan(quick, rounds)
-  const steps = p.faces.length + 2 + (p.scaling ? 1 : 0) + p.registration.length
+  const steps = p.faces.length + p.checks.length + 2 + (p.scaling ? 1 : 0) + p.registration.length
   const weight = { face: 1, selfCheck: 1, scaling: 6, footprint: 3, registration: (n: number) => 0.5 + n / 25_000 }
-  const progress = new Progress(steps, p.faces.length + 1 + (p.scaling ? 6 : 0) + 3 + p.registration.reduce((sum, r) => sum + weight.registration(r.buffers), 0))
+  const progress = new Progress(steps, p.faces.length + p.checks.length + 1 + (p.scaling ? 6 : 0) + 3 + p.registration.reduce((sum, r) => sum + weight.registration(r.buffers), 0))
   const faceFigures = p.faces.map(({ group, face }) => progress.run(`${group} ${face}`, weight.face,
     () => inChild<FaceFigures>(rounds, '--section', 'face', '--group', group, '--face', face),
     f => `${formatRatio(median(f.perRound))}x the floor`))
   const selfCheck = progress.run('self-check', weight.selfCheck, () => inChild<SelfCheck>(rounds, '--section', 'self-check'),
     s => `plain/harness ${formatRatio(s.handle.median)}`)
   const hot = hotPathFigures(rounds, faceFigures, selfCheck)
+  const checks = checkFigures(rounds, hot, p.checks.map(({ check, face }) => ({
+    check,
+    figures: progress.run(`${check} ${face}`, weight.face, () => inChild<FaceFigures>(rounds, '--section', 'checks', '--check', check, '--face', face),
+      f => `${formatRatio(median(f.perRound))}x the floor`),
+  })))
   const scaling = p.scaling
     ? progress.run('scaling 1 K to 1 M live', weight.scaling, () => scalingFigures(rounds, inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles')),
       s => `growth ${formatRatio(s.growth)}x`)
@@ -239,6 +252,8 @@ async function main(): Promise<void> {
     ...header,
     '',
     ...printHotPath(hot),
+    '',
+    ...printChecks(checks),
     '',
     ...(scaling ? [...printScaling(scaling), ''] : []),
     ...printFootprint(footprint),
@@ -263,6 +278,7 @@ async function main(): Promise<void> {
     units: UNITS,
     bars: barList,
     hotPath: hot,
+    checks,
     scaling,
     footprint,
     registration,

@@ -1,7 +1,7 @@
 // The live sets the loops run over: which sizes, how many held, which victim
 // goes. Each group gets its own pool per face, so faces never share a cache.
 import type { MemPool } from '@thi.ng/malloc' with { 'resolution-mode': 'import' }
-import { BufferPool } from '../lib/index.js'
+import { BufferPool, type BufferPoolOptions } from '../lib/index.js'
 import type { Case } from './harness.js'
 import { compileLoop, type Face, type Ring } from './loops.js'
 
@@ -24,6 +24,8 @@ export interface GroupSpec {
   readonly faces: readonly Face[]
   /** Bytes per arena for the pools of this group. */
   readonly arenaSize: number
+  /** More options for its pools (the checking options' costs). */
+  readonly poolOptions?: BufferPoolOptions
 }
 
 const SIZE_TABLE = 4096 // sizes cycled; a power of two
@@ -77,7 +79,7 @@ function largest(spec: GroupSpec): number {
 
 function newPool(spec: GroupSpec): BufferPool {
   const need = spec.live * Math.ceil(largest(spec) * 1.25) + 64 * MiB
-  return new BufferPool({ arenaSize: spec.arenaSize, maxBytes: Math.max(need, spec.arenaSize) * 2, registration: 'off' })
+  return new BufferPool({ arenaSize: spec.arenaSize, maxBytes: Math.max(need, spec.arenaSize) * 2, registration: 'off', ...spec.poolOptions })
 }
 
 /** The group's cases, named `${group}/${face}`, each with its live set already held. */

@@ -1,9 +1,10 @@
 // Leak detection: which leases are tracked, and what happens when a tracked
 // Lease object is garbage-collected while its slot is still leased.
 //
-// A tracked lease (every lease in 'all' mode, about one in 1/sampleRate in
-// 'sample' mode) gets a record: its handle, when it was made and, captured
-// then, the stack that made it. The record lives in `records` (slot index ->
+// A tracked lease (every lease in 'all' mode, about sampleRate of them in
+// 'sample' mode) gets a record: its handle, when it was made and, in 'all'
+// mode, the stack that made it (capturing one costs microseconds, more than
+// 'sample' may spend). The record lives in `records` (slot index ->
 // record) until the lease is freed, through either face, and a Lease object
 // over it is watched by a FinalizationRegistry. A finalized Lease whose record
 // is still live is a leak: it is reported once, and the slot is quarantined:
@@ -20,17 +21,18 @@ export const DEFAULT_SAMPLE_RATE = 1 / 128
 export class LeaseRecord {
   /** performance.now() when it was leased. */
   readonly leasedAt = performance.now()
-  /** Holds the lease's allocation stack, formatted only when read. */
-  readonly trace: { stack?: string } = {}
+  /** Holds the lease's allocation stack ('all' mode), formatted only when read. */
+  readonly trace: { stack?: string } | null
   leaked = false
 
-  constructor(readonly handle: number, readonly length: number) {
-    Error.captureStackTrace(this.trace, LeaseRecord)
+  constructor(readonly handle: number, readonly length: number, withStack: boolean) {
+    this.trace = withStack ? {} : null
+    if (this.trace !== null) Error.captureStackTrace(this.trace, LeaseRecord)
   }
 
-  /** The allocation stack: the frames below the pool's own. */
-  get stack(): string {
-    return (this.trace.stack ?? '').split('\n').slice(1).filter(frame => !isPoolFrame(frame)).join('\n')
+  /** The allocation stack, the frames below the pool's own; undefined when not captured. */
+  get stack(): string | undefined {
+    return this.trace?.stack?.split('\n').slice(1).filter(frame => !isPoolFrame(frame)).join('\n')
   }
 }
 
@@ -43,9 +45,13 @@ function isPoolFrame(frame: string): boolean {
 export class LeakTracker {
   /** Slot index -> the record of the tracked lease there, until it is freed. */
   readonly records = new Map<number, LeaseRecord>()
+  // 1 where records has the slot: every release asks, and most slots are
+  // untracked in 'sample' mode, so the answer must cost a load, not a lookup.
+  #trackedSlots = new Uint8Array(1024)
   /** Leaks reported whose slots are still leased (quarantined). */
   readonly leaked = new Set<number>()
   readonly #every: boolean
+  readonly #withStacks: boolean
   readonly #meanGap: number
   #countdown: number
   // The record leased() made last, until watch() claims it for a Lease object.
@@ -56,6 +62,7 @@ export class LeakTracker {
 
   constructor(mode: 'sample' | 'all', sampleRate: number, isLive: (handle: number) => boolean, onLeak: (record: LeaseRecord) => void) {
     this.#every = mode === 'all' || sampleRate === 1
+    this.#withStacks = mode === 'all'
     this.#meanGap = 1 / sampleRate
     this.#countdown = this.#nextGap()
     this.#isLive = isLive
@@ -66,8 +73,11 @@ export class LeakTracker {
   leased(handle: number, length: number): void {
     if (!this.#every && --this.#countdown !== 0) return
     if (!this.#every) this.#countdown = this.#nextGap()
-    const record = new LeaseRecord(handle, length)
-    this.records.set(handle >>> 8, record)
+    const record = new LeaseRecord(handle, length, this.#withStacks)
+    const slot = handle >>> 8
+    if (slot >= this.#trackedSlots.length) this.#growTrackedSlots(slot)
+    this.#trackedSlots[slot] = 1
+    this.records.set(slot, record)
     this.#unwatched = record
   }
 
@@ -76,6 +86,8 @@ export class LeakTracker {
     const record = this.#unwatched
     if (record !== null && record.handle === lease.handle) {
       this.#unwatched = null
+      // No unregister token: registering with one costs V8 about twice as much
+      // as the cleanup callback that a released lease's death then costs.
       this.#registry.register(lease, record)
     }
     return lease
@@ -83,10 +95,21 @@ export class LeakTracker {
 
   /** Called when a lease is freed (its last reference gone), through either face. */
   freed(handle: number): void {
+    if (this.#trackedSlots[handle >>> 8] === 1) this.#forget(handle)
+  }
+
+  #forget(handle: number): void {
     const slot = handle >>> 8
     if (this.records.get(slot)?.handle !== handle) return
     this.records.delete(slot)
+    this.#trackedSlots[slot] = 0
     this.leaked.delete(handle)
+  }
+
+  #growTrackedSlots(slot: number): void {
+    const grown = new Uint8Array(Math.max(2 * this.#trackedSlots.length, slot + 1))
+    grown.set(this.#trackedSlots)
+    this.#trackedSlots = grown
   }
 
   /** The record of a live handle, if it was tracked. */

@@ -35,7 +35,8 @@ export interface BufferPoolOptions {
   /**
    * Report Lease objects garbage-collected before their final release:
    * 'off' (the default, free), 'sample' (about sampleRate of leases) or 'all'
-   * (every lease, with its allocation stack; for tests and debugging).
+   * (every lease, with its allocation stack; for tests and debugging). Only
+   * Lease objects can be watched; handles are numbers (see outstanding()).
    */
   leakDetection?: LeakDetection
   /** The share of leases 'sample' tracks, in (0, 1]. Default 1/128. */
@@ -58,7 +59,7 @@ export interface OutstandingLease {
   readonly refCount: number
   /** Milliseconds since it was leased; null when leak detection did not track it. */
   readonly ageMs: number | null
-  /** Where it was leased, when leak detection tracked it. */
+  /** Where it was leased, when leakDetection: 'all' tracked it. */
   readonly stack?: string
   /** Reported as leaked: its slot is quarantined and close() does not wait for it. */
   readonly leaked: boolean
@@ -494,7 +495,8 @@ export class BufferPool extends EventEmitter {
       ageMs: record ? performance.now() - record.leasedAt : null,
       leaked: record?.leaked ?? false,
     }
-    return record ? { ...described, stack: record.stack } : described
+    const stack = record?.stack
+    return stack === undefined ? described : { ...described, stack }
   }
 
   /**
