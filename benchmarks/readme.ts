@@ -5,6 +5,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { Bar } from './report.js'
+import type { CheckFigures } from './checks.js'
 import type { HotPathFigures } from './hot-path.js'
 import type { ScalingFigures } from './scaling.js'
 import type { FootprintCase } from './registration-footprint.js'
@@ -21,6 +22,7 @@ interface Report {
   }
   bars: Bar[]
   hotPath: HotPathFigures
+  checks?: CheckFigures
   scaling: ScalingFigures | null
   registration: FootprintCase[]
 }
@@ -30,7 +32,7 @@ const mib = (bytes: number) => `${(bytes / 1048576).toFixed(bytes < 10 * 1048576
 const count = (n: number) => n.toLocaleString('en-US')
 
 export function resultsBlock(report: Report): string {
-  const { meta, bars, hotPath, scaling, registration } = report
+  const { meta, bars, hotPath, checks, scaling, registration } = report
   const m = meta.machine
   const way = registration[0]?.way
   const held = way === 'io_uring' ? 'pinned (VmPin)' : way === 'mlock' ? 'locked (VmLck)' : 'working set'
@@ -65,6 +67,17 @@ export function resultsBlock(report: Report): string {
       return `| ${g.name} | ${face('handles')} | ${face('lease')} | ${face('leaseTouch')} | ${face('thing')} | ${face('allocUnsafe')} |`
     }),
   ]
+  if (checks && checks.cases.length > 0) {
+    const byCheck = new Map<string, Partial<Record<string, string>>>()
+    for (const c of checks.cases) {
+      const cells = byCheck.get(c.check) ?? {}
+      cells[c.face] = `${x(c.vsFloor.median)} (${x(c.overDefault.median)})`
+      byCheck.set(c.check, cells)
+    }
+    lines.push('', '**Checking options** (1500 B, 1,024 live): x the floor, and in brackets x the default pool\'s pair; each option in its own process:', '',
+      '| option | `Lease` pair | handle pair |', '| --- | ---: | ---: |',
+      ...[...byCheck].map(([check, cells]) => `| \`${check}\` | ${cells['lease'] ?? ''} | ${cells['handles'] ?? ''} |`))
+  }
   if (scaling) {
     const [small, big] = scaling.points
     lines.push('', `**Scaling** ([chart](benchmarks/results/scaling.svg)): the 1500-byte handle pair with random victims costs ${x(small!.handle.median)} its floor with ` +
