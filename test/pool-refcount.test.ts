@@ -1,5 +1,5 @@
 import test from 'ava'
-import { BufferPool, PoolError } from '../lib/index.js'
+import { BufferPool, Handles, Lease, PoolError } from '../lib/index.js'
 import { MiB } from './helpers.js'
 
 const released = { instanceOf: PoolError, code: 'RIOPOOL_RELEASED' }
@@ -121,3 +121,59 @@ test('a Lease notices a release made through pool.handles', t => {
   t.false(other.released)
   other.release()
 })
+
+// Every member of both faces that names a lease, enumerated from the
+// prototypes so that a new one is covered (or named here as exempt).
+const NEVER_THROWS = new Set(['refCount', 'released', 'handle', 'length', 'constructor'])
+const HANDLE_FREE = new Set(['constructor', 'lease', 'tryLease'])
+
+function leaseMembers(): string[] {
+  return Object.getOwnPropertyNames(Lease.prototype).filter(name => !NEVER_THROWS.has(name))
+}
+
+function handleMembers(): string[] {
+  return Object.getOwnPropertyNames(Handles.prototype).filter(name => !HANDLE_FREE.has(name) && name !== 'refCount')
+}
+
+function useLease(lease: Lease, name: string): unknown {
+  const member = Object.getOwnPropertyDescriptor(Lease.prototype, name)!
+  return member.get ? member.get.call(lease) : (member.value as (...args: unknown[]) => unknown).call(lease)
+}
+
+const ENDINGS: Record<string, (pool: BufferPool, lease: Lease) => void> = {
+  'its own release()': (_pool, lease) => { lease.release() },
+  'pool.handles.release()': (pool, lease) => { pool.handles.release(lease.handle) },
+  'release(n) after retain(n - 1)': (_pool, lease) => { lease.retain(2); lease.release(3) },
+  'handles.release(h, n) after retain': (pool, lease) => { pool.handles.retain(lease.handle, 4); pool.handles.release(lease.handle, 5) },
+}
+
+for (const [poolKind, options] of [['a default pool', {}], ['a pool with every check on', { poison: true, zero: 'on-lease', leakDetection: 'all' }]] as const) {
+  for (const [ending, end] of Object.entries(ENDINGS)) {
+    test(`in ${poolKind}, after a final release through ${ending}, every member of both faces throws RIOPOOL_RELEASED and changes nothing`, t => {
+      const pool = new BufferPool({ arenaSize: MiB, ...options })
+      const lease = pool.lease(100)
+      end(pool, lease)
+      // The slot's next owner, whose bytes and references must stay untouched.
+      const next = pool.lease(100)
+      next.buffer.fill(9)
+      const before = { stats: pool.stats(), outstanding: pool.outstanding().map(o => ({ ...o, ageMs: 0 })) }
+      let tried = 0
+      for (const name of leaseMembers()) {
+        t.throws(() => useLease(lease, name), released, `lease.${name}`)
+        tried++
+      }
+      for (const name of handleMembers()) {
+        t.throws(() => (pool.handles as unknown as Record<string, (h: number) => unknown>)[name]!(lease.handle), released, `handles.${name}`)
+        tried++
+      }
+      t.is(lease.refCount, 0)
+      t.true(lease.released)
+      t.is(pool.handles.refCount(lease.handle), 0)
+      t.deepEqual({ stats: pool.stats(), outstanding: pool.outstanding().map(o => ({ ...o, ageMs: 0 })) }, before)
+      t.true(next.buffer.every(b => b === 9))
+      t.is(next.refCount, 1)
+      t.true(tried >= 17, `${tried} members tried`)
+      next.release()
+    })
+  }
+}
