@@ -11,11 +11,34 @@
 // it stays leased, since an I/O request posted before the leak may still point
 // at it, and close() stops waiting for it. Handles are numbers, which GC cannot
 // watch: their records serve pool.outstanding() (age and stack) only.
+import type { Arena } from './arena.js'
 import type { Lease } from './lease.js'
 
 export type LeakDetection = 'off' | 'sample' | 'all'
 
 export const DEFAULT_SAMPLE_RATE = 1 / 128
+
+/** A live lease, as pool.outstanding() lists it. */
+export interface OutstandingLease {
+  readonly handle: number
+  readonly length: number
+  readonly capacity: number
+  readonly offset: number
+  readonly arena: Arena
+  readonly refCount: number
+  /** Milliseconds since it was leased; null when leak detection did not track it. */
+  readonly ageMs: number | null
+  /** Where it was leased, when leakDetection: 'all' tracked it. */
+  readonly stack?: string
+  /** Reported as leaked: its slot is quarantined and close() does not wait for it. */
+  readonly leaked: boolean
+}
+
+/** What a 'leak' listener, onLeak or the RIOPOOL_LEAK warning gets: the lease as it was found. */
+export interface LeakReport extends OutstandingLease {
+  /** The size asked for (its length). */
+  readonly size: number
+}
 
 /** One lease made while leak detection tracked it. */
 export class LeaseRecord {

@@ -4,72 +4,13 @@
 // aside), deregister, free.
 import { EventEmitter } from 'node:events'
 import { Allocator, type ClassStats } from './allocator.js'
-import type { Arena } from './arena.js'
-import {
-  arenaSize,
-  optionalBoolean,
-  optionsObject,
-  registrationOption,
-  requireRio,
-  type RegistrationOption,
-} from './arena.js'
-import { PoolError, invalidArgType, invalidArgValue, outOfRange } from './errors.js'
+import { optionsObject, requireRio } from './arena.js'
+import { PoolError, invalidArgType } from './errors.js'
 import { Handles, checkLeaseSize, closeHandles, setHandlesAttention } from './handles.js'
-import { InstrumentedHandles, type ZeroMode } from './instrumented-handles.js'
-import { DEFAULT_SAMPLE_RATE, LeakTracker, type LeakDetection, type LeaseRecord } from './leak-tracker.js'
+import { InstrumentedHandles } from './instrumented-handles.js'
+import { LeakTracker, type LeakReport, type LeaseRecord, type OutstandingLease } from './leak-tracker.js'
 import { Lease } from './lease.js'
-import { MAX_CLASS_SIZE } from './size-classes.js'
-
-export interface BufferPoolOptions {
-  /** Bytes per arena, rounded as Arena rounds them; at least 64 KiB. Default 4 MiB. */
-  arenaSize?: number
-  /** Growth budget: arena bytes across all arenas. Default 1 GiB; at most 32 GiB. */
-  maxBytes?: number
-  /** Empty arenas kept registered for reuse. Default 1. */
-  spareArenas?: number
-  registration?: RegistrationOption
-  lock?: boolean
-  largePages?: boolean
-  /** Bound on pending acquire() calls. Default unbounded. */
-  maxWaiters?: number
-  /**
-   * Report Lease objects garbage-collected before their final release:
-   * 'off' (the default, free), 'sample' (about sampleRate of leases) or 'all'
-   * (every lease, with its allocation stack; for tests and debugging). Only
-   * Lease objects can be watched; handles are numbers (see outstanding()).
-   */
-  leakDetection?: LeakDetection
-  /** The share of leases 'sample' tracks, in (0, 1]. Default 1/128. */
-  sampleRate?: number
-  /** Called with each leak report (as is every pool.on('leak') listener) instead of a RIOPOOL_LEAK warning. */
-  onLeak?: (report: LeakReport) => void
-  /** Fill each released slot with 0x5a, so a stale view reads garbage at once. Default false. */
-  poison?: boolean
-  /** Zero a lease's bytes when it is released ('on-release') or made ('on-lease'). Default 'never'. */
-  zero?: ZeroMode
-}
-
-/** A live lease, as pool.outstanding() lists it. */
-export interface OutstandingLease {
-  readonly handle: number
-  readonly length: number
-  readonly capacity: number
-  readonly offset: number
-  readonly arena: Arena
-  readonly refCount: number
-  /** Milliseconds since it was leased; null when leak detection did not track it. */
-  readonly ageMs: number | null
-  /** Where it was leased, when leakDetection: 'all' tracked it. */
-  readonly stack?: string
-  /** Reported as leaked: its slot is quarantined and close() does not wait for it. */
-  readonly leaked: boolean
-}
-
-/** What a 'leak' listener, onLeak or the RIOPOOL_LEAK warning gets: the lease as it was found. */
-export interface LeakReport extends OutstandingLease {
-  /** The size asked for (its length). */
-  readonly size: number
-}
+import { poolSettings, wholeNumber, type BufferPoolOptions } from './pool-options.js'
 
 export interface PoolStats {
   arenas: number
@@ -83,11 +24,6 @@ export interface PoolStats {
   leakedLeases: number
   classes: ClassStats[]
 }
-
-const DEFAULT_ARENA_SIZE = 4 * 1024 * 1024
-const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
-// The documented bound (32 GiB, less 16 bytes); slot indices (MAX_SLOTS) bound a pool too.
-const MAX_MAX_BYTES = (2 ** 31 - 1) * 16
 
 export interface CloseOptions {
   /** Aborting it rejects this close()'s wait; the pool stays closing. */
@@ -118,30 +54,6 @@ interface Waiter {
   readonly onAbort: () => void
 }
 
-function sampleRateOption(value: unknown, leakDetection: LeakDetection): number {
-  if (value === undefined) return DEFAULT_SAMPLE_RATE
-  if (typeof value !== 'number') throw invalidArgType('options.sampleRate', 'of type number', value)
-  if (!(value > 0 && value <= 1)) throw outOfRange('options.sampleRate', '> 0 && <= 1', value)
-  if (leakDetection !== 'sample') throw invalidArgValue('options.sampleRate', "given only with leakDetection: 'sample'", value)
-  return value
-}
-
-function wholeNumber(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
-  if (!(value >= min && value <= max) || (value !== Infinity && !Number.isSafeInteger(value))) {
-    throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value)
-  }
-  return value
-}
-
-/** Options naming a choice among strings: its value, or the default when undefined. */
-function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
-  if (value === undefined) return choices[0]!
-  if (!(choices as readonly unknown[]).includes(value)) throw invalidArgValue(name, `one of ${choices.map(c => `'${c}'`).join(', ')}`, value)
-  return value as T
-}
-
 export interface BufferPool {
   on(event: 'leak', listener: (report: LeakReport) => void): this
   once(event: 'leak', listener: (report: LeakReport) => void): this
@@ -165,30 +77,12 @@ export class BufferPool extends EventEmitter {
 
   constructor(options?: BufferPoolOptions) {
     super()
-    const opts = optionsObject<BufferPoolOptions>(options, [
-      'arenaSize', 'maxBytes', 'spareArenas', 'registration', 'lock', 'largePages', 'maxWaiters',
-      'leakDetection', 'sampleRate', 'onLeak', 'poison', 'zero',
-    ])
-    this.#arenaSize = arenaSize(opts.arenaSize === undefined ? DEFAULT_ARENA_SIZE : opts.arenaSize, 'options.arenaSize')
-    // Every slab (at most MAX_CLASS_SIZE bytes) must fit in one arena.
-    if (this.#arenaSize < MAX_CLASS_SIZE) throw outOfRange('options.arenaSize', `>= ${MAX_CLASS_SIZE} (the largest slab)`, opts.arenaSize)
-    this.#maxBytes = wholeNumber(opts.maxBytes, 'options.maxBytes', this.#arenaSize, MAX_MAX_BYTES, Math.max(DEFAULT_MAX_BYTES, this.#arenaSize))
-    this.#spareArenas = wholeNumber(opts.spareArenas, 'options.spareArenas', 0, 2 ** 31 - 1, 1)
-    this.#maxWaiters = wholeNumber(opts.maxWaiters, 'options.maxWaiters', 0, Infinity, Infinity)
-    const registration = registrationOption(opts.registration)
-    const lock = optionalBoolean(opts.lock, 'options.lock')
-    const largePages = optionalBoolean(opts.largePages, 'options.largePages')
-    const leakDetection = oneOf<LeakDetection>(opts.leakDetection, 'options.leakDetection', ['off', 'sample', 'all'])
-    const sampleRate = sampleRateOption(opts.sampleRate, leakDetection)
-    if (opts.onLeak !== undefined && typeof opts.onLeak !== 'function') throw invalidArgType('options.onLeak', 'of type function', opts.onLeak)
-    if (opts.onLeak !== undefined && leakDetection === 'off') {
-      throw invalidArgValue('options.onLeak', "given only with leakDetection 'sample' or 'all' (no leak is detected with 'off')", opts.onLeak)
-    }
-    const poison = optionalBoolean(opts.poison, 'options.poison')
-    const zero = oneOf<ZeroMode>(opts.zero, 'options.zero', ['never', 'on-release', 'on-lease'])
-    if (poison && zero === 'on-release') {
-      throw invalidArgValue('options.zero', "'never' or 'on-lease' with poison: true (both would fill released slots)", zero)
-    }
+    const settings = poolSettings(options)
+    this.#arenaSize = settings.arenaSize
+    this.#maxBytes = settings.maxBytes
+    this.#spareArenas = settings.spareArenas
+    this.#maxWaiters = settings.maxWaiters
+    const { registration, lock, largePages, leakDetection, sampleRate, poison, zero } = settings
     if (registration === 'required') requireRio()
 
     this.#allocator = new Allocator({
@@ -202,7 +96,7 @@ export class BufferPool extends EventEmitter {
       exhausted: (size: number) => this.#exhausted(size),
       freed: () => this.#released(),
     }
-    this.#onLeak = opts.onLeak
+    this.#onLeak = settings.onLeak
     const tracker = this.#tracker = leakDetection === 'off'
       ? null
       : new LeakTracker(leakDetection, sampleRate, h => this.handles.refCount(h) > 0, record => this.#leaked(record))

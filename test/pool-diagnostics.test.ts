@@ -46,7 +46,7 @@ test('close({ signal }): an abort rejects that wait with an AbortError naming th
   await t.throwsAsync(pool.close({ signal: AbortSignal.abort(reason) }), { name: 'AbortError' })
 })
 
-test('a close() still waiting after warnAfterMs warns once with RIOPOOL_CLOSE_PENDING, saying what is held', async t => {
+test.serial('a close() still waiting after warnAfterMs warns once with RIOPOOL_CLOSE_PENDING, saying what is held', async t => {
   const warnings: Array<Error & { code?: string }> = []
   const onWarning = (warning: Error & { code?: string }) => { if (warning.code === 'RIOPOOL_CLOSE_PENDING') warnings.push(warning) }
   process.on('warning', onWarning)
@@ -107,12 +107,15 @@ test("with leakDetection 'all', pool.outstanding() also gives each lease's age a
   await pool.close()
 })
 
-test('a close() waiting on leases names pool.outstanding() in its RIOPOOL_CLOSE_PENDING warning', async t => {
+test.serial('a close() waiting on leases names pool.outstanding() in its RIOPOOL_CLOSE_PENDING warning', async t => {
   const pool = new BufferPool({ arenaSize: MiB })
   const held = pool.lease(100)
   const warned = new Promise<Error>(resolve => process.once('warning', resolve))
   const closing = pool.close({ warnAfterMs: 1 })
+  // The pool's timer is unref'd: this one keeps the test's event loop alive meanwhile.
+  const keepAlive = setTimeout(() => {}, 5000)
   const warning = await warned
+  clearTimeout(keepAlive)
   t.regex(warning.message, /pool\.outstanding\(\) lists them/)
   held.release()
   await closing
