@@ -10,8 +10,8 @@ import {
   requireRio,
   type RegistrationOption,
 } from './arena.js'
-import { PoolError, invalidArgType, outOfRange } from './errors.js'
-import { Handles, checkLeaseSize, closeHandles, setHandlesAttention } from './handles.js'
+import { PoolError, invalidArgType, invalidThis, outOfRange } from './errors.js'
+import { Handles, checkLeaseSize, closeHandles, makeHandles, setHandlesAttention } from './handles.js'
 import { Lease } from './lease.js'
 import { MAX_CLASS_SIZE } from './size-classes.js'
 
@@ -78,6 +78,14 @@ function wholeNumber(value: unknown, name: string, min: number, max: number, fal
   return value
 }
 
+/** Whether value is a BufferPool (has its private fields); assigned in BufferPool's static block. */
+let isPool: (value: unknown) => boolean
+
+/** Throws ERR_INVALID_THIS unless receiver is a BufferPool: for members off the hot path. */
+function checkPool(receiver: unknown): void {
+  if (!isPool(receiver)) throw invalidThis('BufferPool')
+}
+
 export class BufferPool {
   /** The zero-allocation face of this pool: leases as numbers. */
   readonly handles: Handles
@@ -90,6 +98,10 @@ export class BufferPool {
   #maintenance: NodeJS.Immediate | undefined
   #closing: Promise<void> | undefined
   #finishClose: ((error?: unknown) => void) | undefined
+
+  static {
+    isPool = value => typeof value === 'object' && value !== null && #allocator in value
+  }
 
   constructor(options?: BufferPoolOptions) {
     const opts = optionsObject<BufferPoolOptions>(options, ['arenaSize', 'maxBytes', 'spareArenas', 'registration', 'lock', 'largePages', 'maxWaiters'])
@@ -110,7 +122,7 @@ export class BufferPool {
       arenaOptions: { registration, lock, largePages },
       onGrow: () => this.#updateAttention(),
     })
-    this.handles = new Handles(this.#allocator, {
+    this.handles = makeHandles(this.#allocator, {
       maxLeaseSize: this.#arenaSize,
       exhausted: size => this.#exhausted(size),
       freed: () => this.#released(),
@@ -118,19 +130,30 @@ export class BufferPool {
   }
 
   /** A lease of `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
+  // lease and tryLease check no receiver (the hot path): a foreign one fails
+  // reading this.handles, and the catch re-codes that.
   lease(size: number): Lease {
-    return new Lease(this.handles, this.handles.lease(size), size)
+    try {
+      return new Lease(this.handles, this.handles.lease(size), size)
+    } catch (error) {
+      throw isPool(this) ? error : invalidThis('BufferPool')
+    }
   }
 
   /** A lease of `size` bytes, or null when there is no room within maxBytes. */
   tryLease(size: number): Lease | null {
-    const h = this.handles.tryLease(size)
-    return h < 0 ? null : new Lease(this.handles, h, size)
+    try {
+      const h = this.handles.tryLease(size)
+      return h < 0 ? null : new Lease(this.handles, h, size)
+    } catch (error) {
+      throw isPool(this) ? error : invalidThis('BufferPool')
+    }
   }
 
   /** A lease of `size` bytes, waiting (first come, first served) for room. */
   acquire(size: number, options?: { signal?: AbortSignal }): Promise<Lease> {
     try {
+      checkPool(this)
       const { signal } = optionsObject<{ signal?: AbortSignal }>(options, ['signal'])
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal)
       if (this.#closing) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
@@ -245,6 +268,7 @@ export class BufferPool {
 
   /** Frees every empty arena now, spares included. */
   trim(): void {
+    checkPool(this)
     try {
       this.#allocator.trim(0)
     } finally {
@@ -254,6 +278,7 @@ export class BufferPool {
   }
 
   get closed(): boolean {
+    checkPool(this)
     return this.#closing !== undefined
   }
 
@@ -270,6 +295,7 @@ export class BufferPool {
     let signal: AbortSignal | undefined
     let warnAfterMs: number
     try {
+      checkPool(this)
       const opts = optionsObject<CloseOptions>(options, ['signal', 'warnAfterMs'])
       signal = opts.signal
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal)
@@ -335,6 +361,7 @@ export class BufferPool {
 
 
   stats(): PoolStats {
+    checkPool(this)
     const a = this.#allocator
     const { leases, requestedBytes, leasedBytes } = a.outstanding()
     return {
