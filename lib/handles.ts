@@ -70,9 +70,7 @@ export class Handles {
   /** A handle for `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
   lease(size: number): number {
     try {
-      const h = leaseOrNone(this, size)
-      if (h < 0) throw this.host.exhausted(size)
-      return h
+      return leaseHandle(this, size)
     } catch (error) {
       throw receiverError(this, error)
     }
@@ -98,11 +96,7 @@ export class Handles {
   /** Drops n references; true when this call freed the lease. */
   release(h: number, n = 1): boolean {
     try {
-      if (n === 1 && typeof h === 'number' && this.allocator.releaseOne(h)) {
-        if (this.attention !== 0) this.host.freed()
-        return true
-      }
-      return releaseOther(this, h, n)
+      return releaseHandle(this, h, n)
     } catch (error) {
       throw receiverError(this, error)
     }
@@ -189,7 +183,23 @@ function receiverError(receiver: unknown, error: unknown): unknown {
   return isHandles(receiver) ? error : invalidThis('Handles')
 }
 
-// A function, not this.tryLease(): another object's tryLease is not called.
+// The bodies of lease() and release(), also what Lease and BufferPool call, so
+// a face's call has one try/catch (its own), not one per layer. Functions, not
+// methods: another object's tryLease or release is never called.
+export function leaseHandle(handles: Handles, size: number): number {
+  const h = leaseOrNone(handles, size)
+  if (h < 0) throw handles.host.exhausted(size)
+  return h
+}
+
+export function releaseHandle(handles: Handles, h: number, n: number): boolean {
+  if (n === 1 && typeof h === 'number' && handles.allocator.releaseOne(h)) {
+    if (handles.attention !== 0) handles.host.freed()
+    return true
+  }
+  return releaseOther(handles, h, n)
+}
+
 function leaseOrNone(handles: Handles, size: number): number {
   if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.closed === 0) {
     return handles.allocator.leaseClassed(size)

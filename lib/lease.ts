@@ -2,7 +2,7 @@
 // never recycled: a Lease released through its own methods stays released
 // whatever becomes of its slot.
 import type { Arena } from './arena.js'
-import { isHandles, type Handles } from './handles.js'
+import { isHandles, releaseHandle, type Handles } from './handles.js'
 import { PoolError, invalidThis } from './errors.js'
 
 // Fields are plain, not #private (a brand check per access on the hot path),
@@ -98,7 +98,7 @@ export class Lease {
   release(n = 1): boolean {
     try {
       if (this._buffer === null) throw released()
-      const freed = this._handles.release(this.handle, n)
+      const freed = releaseHandle(this._handles, this.handle, n)
       if (freed) this._buffer = null
       return freed
     } catch (error) {

@@ -11,7 +11,7 @@ import {
   type RegistrationOption,
 } from './arena.js'
 import { PoolError, invalidArgType, invalidThis, outOfRange } from './errors.js'
-import { Handles, checkLeaseSize, closeHandles, makeHandles, setHandlesAttention } from './handles.js'
+import { Handles, checkLeaseSize, closeHandles, leaseHandle, makeHandles, setHandlesAttention } from './handles.js'
 import { Lease } from './lease.js'
 import { MAX_CLASS_SIZE } from './size-classes.js'
 
@@ -134,7 +134,7 @@ export class BufferPool {
   // reading this.handles, and the catch re-codes that.
   lease(size: number): Lease {
     try {
-      return new Lease(this.handles, this.handles.lease(size), size)
+      return new Lease(this.handles, leaseHandle(this.handles, size), size)
     } catch (error) {
       throw isPool(this) ? error : invalidThis('BufferPool')
     }
