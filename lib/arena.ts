@@ -9,10 +9,12 @@ import { binding, type NativeArena } from './native.js'
 import { platform } from './platform.js'
 import {
   PoolError,
+  illegalConstructor,
   invalidArgType,
   invalidArgValue,
   invalidReturnValue,
   invalidState,
+  invalidThis,
   outOfRange,
   systemError,
 } from './errors.js'
@@ -131,6 +133,11 @@ const unclosed = new FinalizationRegistry<Registration>(registration => {
 export let adoptArena: (arena: Arena, leases: () => number) => void
 export let closeAdoptedArena: (arena: Arena) => void
 
+/** Throws ERR_INVALID_THIS unless receiver is an Arena; assigned in Arena's static block. */
+let checkArena: (receiver: unknown) => void
+// Only Arena.create passes it: `new Arena` is refused.
+const constructing = Symbol('Arena')
+
 export class Arena {
   /** Bytes, rounded up to the allocation granularity. */
   readonly size: number
@@ -159,9 +166,13 @@ export class Arena {
       arena.#close()
       arena.#leases = null // its id in the pool is someone else's now
     }
+    checkArena = receiver => {
+      if (typeof receiver !== 'object' || receiver === null || !(#registration in receiver)) throw invalidThis('Arena')
+    }
   }
 
-  private constructor(registration: Registration, kind: RegistrationKind) {
+  private constructor(token: symbol, registration: Registration, kind: RegistrationKind) {
+    if (token !== constructing) throw illegalConstructor('Arena')
     const { native, id } = registration
     this.#registration = registration
     this.size = native.size
@@ -191,7 +202,7 @@ export class Arena {
           'This runtime refuses external ArrayBuffers (a V8 sandbox, as in Electron), so the arena is V8-owned memory, ' +
           'which a transfer of its ArrayBuffer could free while registered; use registration: \'auto\' or \'off\'')
       }
-      if (useRio && native.osMemory) return new Arena({ native, registrar: null, id: native.registerRio() }, 'rio')
+      if (useRio && native.osMemory) return new Arena(constructing, { native, registrar: null, id: native.registerRio() }, 'rio')
       if (typeof registration === 'object') {
         const id: unknown = registration.register(native.address, native.size)
         if (typeof id !== 'bigint') {
@@ -202,9 +213,9 @@ export class Arena {
           }
           throw invalidReturnValue('registrar.register', 'a bigint id', id)
         }
-        return new Arena({ native, registrar: registration, id }, 'custom')
+        return new Arena(constructing, { native, registrar: registration, id }, 'custom')
       }
-      return new Arena({ native, registrar: null, id: null }, 'none')
+      return new Arena(constructing, { native, registrar: null, id: null }, 'none')
     } catch (error) {
       native.close()
       throw error
@@ -217,6 +228,7 @@ export class Arena {
    * last one, a new one over the same memory.
    */
   get buffer(): Buffer {
+    checkArena(this)
     const view = this.#buffer
     if (view.byteLength !== 0 || this.#closed) return view
     const { native } = this.#registration
@@ -225,14 +237,17 @@ export class Arena {
 
   /** Outstanding users: close() waits for these to reach zero. */
   get refs(): number {
+    checkArena(this)
     return this.#refs + (this.#leases === null ? 0 : this.#leases())
   }
 
   get closed(): boolean {
+    checkArena(this)
     return this.#closed
   }
 
   ref(): this {
+    checkArena(this)
     if (this.#closed) throw new PoolError('RIOPOOL_CLOSED', 'The arena is closed')
     if (this.#leases !== null) throw invalidState('This arena belongs to a BufferPool, which counts its users: retain a lease instead')
     this.#refs++
@@ -240,6 +255,7 @@ export class Arena {
   }
 
   unref(): this {
+    checkArena(this)
     if (this.#refs === 0) throw invalidState('arena.unref() called more times than arena.ref()')
     this.#refs--
     return this
@@ -251,6 +267,7 @@ export class Arena {
    * arena stays open and registered, so the call can be retried.
    */
   close(): void {
+    checkArena(this)
     if (this.#leases !== null && !this.#closed) {
       throw new PoolError('RIOPOOL_BUSY', 'This arena belongs to a BufferPool: close or trim the pool instead')
     }

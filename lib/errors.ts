@@ -13,7 +13,10 @@ export class PoolError extends Error {
   readonly code: PoolErrorCode
 
   constructor(code: PoolErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+    // Checked before super(): Error would coerce a symbol or an object (running its toString) and probe a proxy.
+    if (typeof code !== 'string') throw invalidArgType('code', 'of type string', code)
+    if (typeof message !== 'string') throw invalidArgType('message', 'of type string', message)
+    super(message, causeOption(options))
     this.code = code
   }
 
@@ -22,19 +25,39 @@ export class PoolError extends Error {
   }
 }
 
+/** Error's options, read once: { cause } only when the caller gave one. */
+function causeOption(options: unknown): { cause: unknown } | undefined {
+  if (options === undefined) return undefined
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options)
+  try {
+    return 'cause' in options ? { cause: (options as { cause: unknown }).cause } : undefined
+  } catch {
+    throw invalidArgType('options', 'an object whose options can be read', options)
+  }
+}
+
 /** Its constructor's name; a revoked proxy or a throwing getter cannot say. */
 function constructorName(value: object): string {
   try {
-    return value.constructor?.name ?? 'Object'
+    const name: unknown = value.constructor?.name
+    return typeof name === 'string' ? name : 'Object'
   } catch {
     return 'Object (unreadable)'
+  }
+}
+
+function functionName(fn: Function): string {
+  try {
+    return typeof fn.name === 'string' && fn.name !== '' ? fn.name : '<anonymous>'
+  } catch {
+    return '<unreadable>' // a revoked proxy
   }
 }
 
 function describeReceived(value: unknown): string {
   if (value === null) return 'null'
   if (value === undefined) return 'undefined'
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
+  if (typeof value === 'function') return `function ${functionName(value)}`
   if (typeof value === 'object') return `an instance of ${constructorName(value)}`
   const shown = typeof value === 'string' ? `'${value.length > 28 ? value.slice(0, 25) + '...' : value}'` : String(value)
   return `type ${typeof value} (${shown}${typeof value === 'bigint' ? 'n' : ''})`
@@ -58,6 +81,16 @@ export function outOfRange(name: string, expected: string, value: unknown): Rang
 
 export function invalidReturnValue(name: string, expected: string, value: unknown): TypeError {
   return withCode(new TypeError(`Expected ${expected} to be returned from "${name}". Received ${describeReceived(value)}`), 'ERR_INVALID_RETURN_VALUE')
+}
+
+/** A method or getter called on something that is not one of `type`'s instances (Node's wording). */
+export function invalidThis(type: string): TypeError {
+  return withCode(new TypeError(`Value of "this" must be of type ${type}`), 'ERR_INVALID_THIS')
+}
+
+/** `new` on a class whose instances only this package makes. */
+export function illegalConstructor(type: string): TypeError {
+  return withCode(new TypeError(`Illegal constructor: ${type} instances come from this package, not from new`), 'ERR_ILLEGAL_CONSTRUCTOR')
 }
 
 export function invalidState(message: string): Error {

@@ -5,7 +5,7 @@ import type { Allocator } from './allocator.js'
 import type { Arena } from './arena.js'
 import { currentMemory } from './arena-set.js'
 import { MAX_CLASS_SIZE } from './size-classes.js'
-import { PoolError, invalidArgType, outOfRange } from './errors.js'
+import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange } from './errors.js'
 import { rioBufAt, rioBufTarget, writeRioBuf } from './rio-buf.js'
 
 const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds
@@ -21,7 +21,23 @@ export interface HandleHost {
   freed(): void
 }
 
+// Only makeHandles (and the instrumented subclass's maker) pass it: users
+// cannot make a Handles of their own.
+const constructing = Symbol('Handles')
+/** For the package's own subclass (instrumented.ts); the package exports only its index. */
+export const HANDLES_CONSTRUCT_TOKEN: symbol = constructing
+// The Handles pools made, for telling a foreign receiver apart on error paths (never on the hot path).
+const madeByPools = new WeakSet<object>()
+
 /** For BufferPool only (the package exports only its index, so users cannot reach these). */
+export function makeHandles(allocator: Allocator, host: HandleHost): Handles {
+  return new Handles(allocator, host, constructing)
+}
+
+export function isHandles(value: unknown): value is Handles {
+  return madeByPools.has(value as object)
+}
+
 export function closeHandles(handles: Handles): void {
   handles.closed = 1
 }
@@ -43,24 +59,33 @@ export class Handles {
   attention = 0
 
   /** @internal Made by BufferPool. */
-  constructor(allocator: Allocator, host: HandleHost) {
+  constructor(allocator: Allocator, host: HandleHost, token?: symbol) {
+    if (token !== constructing) throw illegalConstructor('Handles')
     this.allocator = allocator
     this.host = host
+    madeByPools.add(this)
   }
+
+  // lease, tryLease, release and refCount check no receiver: a foreign one
+  // fails reading its fields, and the catch re-codes that, at no cost to a
+  // call that succeeds. The other methods fail inside live().
 
   /** A handle for `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
   lease(size: number): number {
-    const h = this.tryLease(size)
-    if (h < 0) throw this.host.exhausted(size)
-    return h
+    try {
+      return leaseHandle(this, size)
+    } catch (error) {
+      throw receiverError(this, error)
+    }
   }
 
   /** A handle for `size` bytes, or -1 when there is no room within maxBytes. */
   tryLease(size: number): number {
-    if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && this.closed === 0) {
-      return this.allocator.leaseClassed(size)
+    try {
+      return leaseOrNone(this, size)
+    } catch (error) {
+      throw receiverError(this, error)
     }
-    return leaseOther(this, size)
   }
 
   retain(h: number, n = 1): void {
@@ -73,33 +98,42 @@ export class Handles {
 
   /** Drops n references; true when this call freed the lease. */
   release(h: number, n = 1): boolean {
-    if (n === 1 && typeof h === 'number' && this.allocator.releaseOne(h)) {
-      if (this.attention !== 0) this.host.freed()
-      return true
+    try {
+      return releaseHandle(this, h, n)
+    } catch (error) {
+      throw receiverError(this, error)
     }
-    return releaseOther(this, h, n)
   }
 
-  /** References held, or 0 when the handle is no longer live. Never throws. */
+  /** References held, or 0 when the handle is no longer live. Throws only for a foreign receiver. */
   refCount(h: number): number {
-    const i = this.allocator.liveSlot(h)
-    return i < 0 ? 0 : this.allocator.slots[2 * i]!
+    try {
+      const i = this.allocator.liveSlot(h)
+      return i < 0 ? 0 : this.allocator.slots[2 * i]!
+    } catch (error) {
+      throw receiverError(this, error)
+    }
   }
 
+  // live() first: a foreign receiver fails there, coded, before this.allocator is read.
   offset(h: number): number {
-    return this.allocator.offsetOf(live(this, h))
+    const i = live(this, h)
+    return this.allocator.offsetOf(i)
   }
 
   length(h: number): number {
-    return this.allocator.lengthOf(live(this, h))
+    const i = live(this, h)
+    return this.allocator.lengthOf(i)
   }
 
   capacity(h: number): number {
-    return this.allocator.capacityOf(live(this, h))
+    const i = live(this, h)
+    return this.allocator.capacityOf(i)
   }
 
   bufferId(h: number): bigint | null {
-    return this.allocator.arenaRecordOf(live(this, h)).arena.bufferId
+    const i = live(this, h)
+    return this.allocator.arenaRecordOf(i).arena.bufferId
   }
 
   /** arena.address + offset(h): where the lease starts in memory (an io_uring SQE's addr). */
@@ -109,7 +143,8 @@ export class Handles {
   }
 
   arena(h: number): Arena {
-    return this.allocator.arenaRecordOf(live(this, h)).arena
+    const i = live(this, h)
+    return this.allocator.arenaRecordOf(i).arena
   }
 
   /** A new zero-copy Buffer of exactly length(h) bytes. */
@@ -136,13 +171,48 @@ export class Handles {
 
 /** The slot index behind h; throws (RIOPOOL_RELEASED, or a TypeError for a non-number) when it is not live. */
 function live(handles: Handles, h: number): number {
-  const i = handles.allocator.liveSlot(h)
-  if (i < 0) throw notLive(h)
+  let i: number
+  try {
+    i = handles.allocator.liveSlot(h)
+  } catch (error) {
+    throw receiverError(handles, error)
+  }
+  if (i < 0) throw isHandles(handles) ? notLive(h) : invalidThis('Handles')
   return i
+}
+
+/** What a method throws: the error itself, or ERR_INVALID_THIS when its receiver is no pool's Handles. */
+function receiverError(receiver: unknown, error: unknown): unknown {
+  return isHandles(receiver) ? error : invalidThis('Handles')
+}
+
+// The bodies of lease() and release(), also what Lease and BufferPool call, so
+// a face's call has one try/catch (its own), not one per layer. Functions, not
+// methods: another object's tryLease or release is never called.
+export function leaseHandle(handles: Handles, size: number): number {
+  const h = leaseOrNone(handles, size)
+  if (h < 0) throw handles.host.exhausted(size)
+  return h
+}
+
+export function releaseHandle(handles: Handles, h: number, n: number): boolean {
+  if (n === 1 && typeof h === 'number' && handles.allocator.releaseOne(h)) {
+    if (handles.attention !== 0) handles.host.freed()
+    return true
+  }
+  return releaseOther(handles, h, n)
+}
+
+function leaseOrNone(handles: Handles, size: number): number {
+  if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.closed === 0) {
+    return handles.allocator.leaseClassed(size)
+  }
+  return leaseOther(handles, size)
 }
 
 // Rare paths of lease() and release(), out of line so the hot methods stay small.
 function leaseOther(handles: Handles, size: unknown): number {
+  if (!isHandles(handles)) throw invalidThis('Handles')
   if (handles.closed !== 0) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
   checkLeaseSize(size, handles.host.maxLeaseSize)
   return size <= MAX_CLASS_SIZE ? handles.allocator.leaseClassed(size) : handles.allocator.leaseHuge(size)

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs'
 import type { Registrar } from './arena.js'
 import { optionsObject } from './arena.js'
-import { PoolError, invalidArgType, outOfRange, type SystemErrorInfo } from './errors.js'
+import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange, type SystemErrorInfo } from './errors.js'
 import { ioUringNative, type FixedBufferTableHandle } from './io-uring-native.js'
 
 export interface IoUringCreateOptions {
@@ -41,6 +41,12 @@ const DEFAULT_ENTRIES = 64
 
 type Operation = 'create' | 'attach' | 'register' | 'clone'
 
+// Only create() and attach() pass it: `new IoUringRegistrar` is refused.
+const constructing = Symbol('IoUringRegistrar')
+
+/** The registrar's table; throws ERR_INVALID_THIS unless receiver is an IoUringRegistrar. Assigned in its static block. */
+let tableOf: (receiver: unknown) => FixedBufferTableHandle
+
 export class IoUringRegistrar implements Registrar {
   /** The first slot this registrar fills. */
   readonly firstSlot: number
@@ -48,7 +54,8 @@ export class IoUringRegistrar implements Registrar {
   readonly slots: number
   readonly #table: FixedBufferTableHandle
 
-  private constructor(table: FixedBufferTableHandle, firstSlot: number, slots: number) {
+  private constructor(token: symbol, table: FixedBufferTableHandle, firstSlot: number, slots: number) {
+    if (token !== constructing) throw illegalConstructor('IoUringRegistrar')
     this.#table = table
     this.firstSlot = firstSlot
     this.slots = slots
@@ -60,7 +67,7 @@ export class IoUringRegistrar implements Registrar {
     const slots = whole(opts.slots, 'options.slots', 1, MAX_SLOTS, DEFAULT_SLOTS)
     const entries = whole(opts.entries, 'options.entries', 1, MAX_ENTRIES, DEFAULT_ENTRIES)
     requireIoUring()
-    return new IoUringRegistrar(call('create', () => ioUringNative.create(entries, slots)), 0, slots)
+    return new IoUringRegistrar(constructing, call('create', () => ioUringNative.create(entries, slots)), 0, slots)
   }
 
   /**
@@ -79,41 +86,50 @@ export class IoUringRegistrar implements Registrar {
     const createTable = opts.createTable ?? false
     requireIoUring()
     const table = call('attach', () => ioUringNative.attach(fd, firstSlot, slots, createTable), { firstSlot, slots })
-    return new IoUringRegistrar(table, firstSlot, slots)
+    return new IoUringRegistrar(constructing, table, firstSlot, slots)
   }
 
   /** This registrar's descriptor of the ring (for attach(), a duplicate of ringFd); -1 once closed. */
   get fd(): number {
-    return ioUringNative.state(this.#table).fd
+    return ioUringNative.state(tableOf(this)).fd
   }
 
   /** Slots holding a registration (arenas registered). */
   get slotsInUse(): number {
-    return ioUringNative.state(this.#table).slotsInUse
+    return ioUringNative.state(tableOf(this)).slotsInUse
   }
 
   get closed(): boolean {
-    return this.fd < 0
+    return ioUringNative.state(tableOf(this)).fd < 0
+  }
+
+  static {
+    tableOf = receiver => {
+      if (typeof receiver !== 'object' || receiver === null || !(#table in receiver)) throw invalidThis('IoUringRegistrar')
+      return receiver.#table
+    }
   }
 
   /** Registers [address, address + length) in a free slot; returns the slot (an SQE's buf_index). */
   register(address: bigint, length: number): bigint {
+    const table = tableOf(this)
     if (typeof address !== 'bigint') throw invalidArgType('address', 'of type bigint', address)
     if (address < 0n || address >= 2n ** 64n) throw outOfRange('address', '>= 0n && < 2n ** 64n', `${address}n`)
     if (typeof length !== 'number') throw invalidArgType('length', 'of type number', length)
     if (!Number.isSafeInteger(length) || length < 1 || length > IO_URING_MAX_BUFFER) {
       throw outOfRange('length', `an integer >= 1 && <= ${IO_URING_MAX_BUFFER} (io_uring's limit of 1 GiB per fixed buffer; use arenas of at most 1 GiB)`, length)
     }
-    return BigInt(call('register', () => ioUringNative.fill(this.#table, address, length), this))
+    return BigInt(call('register', () => ioUringNative.fill(table, address, length), this))
   }
 
   /** Empties the slot register() returned. */
   deregister(id: bigint): void {
+    const table = tableOf(this)
     if (typeof id !== 'bigint') throw invalidArgType('id', 'of type bigint', id)
     if (id < BigInt(this.firstSlot) || id >= BigInt(this.firstSlot + this.slots)) {
       throw outOfRange('id', `>= ${this.firstSlot}n && < ${this.firstSlot + this.slots}n (this registrar's slots)`, `${id}n`)
     }
-    ioUringNative.empty(this.#table, Number(id))
+    ioUringNative.empty(table, Number(id))
   }
 
   /**
@@ -123,18 +139,20 @@ export class IoUringRegistrar implements Registrar {
    * registrar holds a descriptor of it until close(). Linux 6.13+.
    */
   cloneInto(ringFd: number): void {
+    const table = tableOf(this)
     const fd = descriptor(ringFd, 'ringFd')
-    call('clone', () => ioUringNative.cloneInto(this.#table, fd), this)
+    call('clone', () => ioUringNative.cloneInto(table, fd), this)
   }
 
   /** Closes the registrar's ring descriptors (the ring itself if it is its own). Idempotent. */
   close(): void {
-    const { fd, slotsInUse } = ioUringNative.state(this.#table)
+    const table = tableOf(this)
+    const { fd, slotsInUse } = ioUringNative.state(table)
     if (fd < 0) return
     if (slotsInUse > 0) {
       throw new PoolError('RIOPOOL_BUSY', `${slotsInUse} arena(s) are still registered with this io_uring registrar; close their pools first`)
     }
-    ioUringNative.close(this.#table)
+    ioUringNative.close(table)
   }
 }
 

@@ -11,6 +11,7 @@
 // it stays leased, since an I/O request posted before the leak may still point
 // at it, and close() stops waiting for it. Handles are numbers, which GC cannot
 // watch: their records serve pool.outstanding() (age and stack) only.
+import * as path from 'node:path'
 import type { Arena } from './arena.js'
 import type { Lease } from './lease.js'
 
@@ -59,10 +60,11 @@ export class LeaseRecord {
   }
 }
 
-// Frames of this package's lease path, which every allocation stack shares.
-const poolFrame = /\bat (?:(?:BufferPool|Handles|InstrumentedHandles|LeakTracker)\.|new LeaseRecord|Object\.tracked(?:Try)?Lease)/
+// Frames in this package's own code (compiled, or its sources when source maps
+// are on), which every allocation stack starts with.
+const packageDirs = [__dirname, path.resolve(__dirname, '..', '..', 'lib')].map(dir => dir + path.sep)
 function isPoolFrame(frame: string): boolean {
-  return poolFrame.test(frame)
+  return packageDirs.some(dir => frame.includes(dir))
 }
 
 export class LeakTracker {

@@ -2,8 +2,8 @@
 // never recycled: a Lease released through its own methods stays released
 // whatever becomes of its slot.
 import type { Arena } from './arena.js'
-import type { Handles } from './handles.js'
-import { PoolError } from './errors.js'
+import { isHandles, releaseHandle, type Handles } from './handles.js'
+import { PoolError, invalidThis } from './errors.js'
 
 // Fields are plain, not #private (a brand check per access on the hot path),
 // and those marked @internal are not part of the API. They are `declare`d so
@@ -22,7 +22,11 @@ export class Lease {
    */
   declare _buffer: Buffer | undefined | null
 
-  /** @internal Leases come from BufferPool. */
+  /**
+   * @internal Leases come from BufferPool. Not refused here (a check per
+   * lease): a Lease made by hand over no pool's Handles is refused by each
+   * member with ERR_INVALID_THIS, as any foreign receiver is.
+   */
   constructor(handles: Handles, handle: number, length: number) {
     this._handles = handles
     this.handle = handle
@@ -32,26 +36,31 @@ export class Lease {
 
   /** Byte offset inside its arena's registration. */
   get offset(): number {
-    return this._handles.offset(liveHandle(this))
+    const h = liveHandle(this) // first: a foreign receiver fails there, coded
+    return this._handles.offset(h)
   }
 
   /** The slot or run reserved (>= length). */
   get capacity(): number {
-    return this._handles.capacity(liveHandle(this))
+    const h = liveHandle(this)
+    return this._handles.capacity(h)
   }
 
   /** Its arena's registration: a RIO_BUFFERID, an io_uring fixed-buffer slot; null when unregistered. */
   get bufferId(): bigint | null {
-    return this._handles.bufferId(liveHandle(this))
+    const h = liveHandle(this)
+    return this._handles.bufferId(h)
   }
 
   /** Its first byte's address: arena.address + offset (an io_uring SQE's addr). */
   get address(): bigint {
-    return this._handles.address(liveHandle(this))
+    const h = liveHandle(this)
+    return this._handles.address(h)
   }
 
   get arena(): Arena {
-    return this._handles.arena(liveHandle(this))
+    const h = liveHandle(this)
+    return this._handles.arena(h)
   }
 
   /** Exactly `length` bytes over the arena, zero-copy; built once (again after a transfer detached it). Throws RIOPOOL_RELEASED once released. */
@@ -64,47 +73,74 @@ export class Lease {
   }
 
   get refCount(): number {
-    if (this._buffer === null) return 0
-    const refs = this._handles.refCount(this.handle)
-    if (refs === 0) this._buffer = null // released through pool.handles
-    return refs
+    return refCountOf(this)
   }
 
   get released(): boolean {
-    return this.refCount === 0
+    return refCountOf(this) === 0
   }
 
   // retain/release need only this object's own flag: the handle face
   // validates the handle itself, catching a release made through it.
+  // No receiver check: a foreign one fails reading its fields, and the
+  // catch re-codes that, at no cost to a call that succeeds.
   retain(n = 1): this {
-    if (this._buffer === null) throw released()
-    this._handles.retain(this.handle, n)
-    return this
+    try {
+      if (this._buffer === null) throw released()
+      this._handles.retain(this.handle, n)
+      return this
+    } catch (error) {
+      throw receiverError(this, error)
+    }
   }
 
   /** Drops n references; true when this call freed the lease. */
   release(n = 1): boolean {
-    if (this._buffer === null) throw released()
-    const freed = this._handles.release(this.handle, n)
-    if (freed) this._buffer = null
-    return freed
+    try {
+      if (this._buffer === null) throw released()
+      const freed = releaseHandle(this._handles, this.handle, n)
+      if (freed) this._buffer = null
+      return freed
+    } catch (error) {
+      throw receiverError(this, error)
+    }
   }
 
   toRioBuf(target?: Uint8Array, at = 0): Uint8Array {
-    return this._handles.toRioBuf(liveHandle(this), target, at)
+    const h = liveHandle(this)
+    return this._handles.toRioBuf(h, target, at)
   }
 }
 
 // Also catches a release made through pool.handles, as long as the slot has
 // not been reused 256 times since (the handle guarantee).
 function liveHandle(lease: Lease): number {
-  if (lease._buffer === null || lease._handles.refCount(lease.handle) === 0) {
-    lease._buffer = null
-    throw released()
-  }
+  if (refCountOf(lease) === 0) throw receiverError(lease, released())
   return lease.handle
 }
 
-function released(): PoolError {
+function refCountOf(lease: Lease): number {
+  try {
+    if (lease._buffer === null) return 0
+    const refs = lease._handles.refCount(lease.handle)
+    if (refs === 0) lease._buffer = null // released through pool.handles
+    return refs
+  } catch (error) {
+    throw receiverError(lease, error)
+  }
+}
+
+/** What a member throws: the error itself, or ERR_INVALID_THIS when its receiver is not a pool's Lease. */
+export function receiverError(receiver: unknown, error: unknown): unknown {
+  let ours = false
+  try {
+    ours = receiver instanceof Lease && isHandles(receiver._handles)
+  } catch {
+    // A revoked proxy: not a Lease.
+  }
+  return ours ? error : invalidThis('Lease')
+}
+
+export function released(): PoolError {
   return new PoolError('RIOPOOL_RELEASED', 'The lease has been released')
 }

@@ -2,7 +2,7 @@
 // gets is a complete record of plain values, defaults filled in.
 import { arenaSize, optionalBoolean, optionsObject, registrationOption, type RegistrationOption } from './arena.js'
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js'
-import type { ZeroMode } from './instrumented-handles.js'
+import type { ZeroMode } from './instrumented.js'
 import { DEFAULT_SAMPLE_RATE, type LeakDetection, type LeakReport } from './leak-tracker.js'
 import { MAX_CLASS_SIZE } from './size-classes.js'
 

@@ -5,9 +5,9 @@
 import { EventEmitter } from 'node:events'
 import { Allocator, type ClassStats } from './allocator.js'
 import { optionsObject, requireRio } from './arena.js'
-import { PoolError, invalidArgType } from './errors.js'
-import { Handles, checkLeaseSize, closeHandles, setHandlesAttention } from './handles.js'
-import { InstrumentedHandles } from './instrumented-handles.js'
+import { PoolError, invalidArgType, invalidThis } from './errors.js'
+import { Handles, checkLeaseSize, closeHandles, leaseHandle, makeHandles, setHandlesAttention } from './handles.js'
+import { InstrumentedLease, makeInstrumentedHandles } from './instrumented.js'
 import { LeakTracker, type LeakReport, type LeaseRecord, type OutstandingLease } from './leak-tracker.js'
 import { Lease } from './lease.js'
 import { poolSettings, wholeNumber, type BufferPoolOptions } from './pool-options.js'
@@ -60,11 +60,21 @@ export interface BufferPool {
   off(event: 'leak', listener: (report: LeakReport) => void): this
 }
 
+/** Whether value is a BufferPool (has its private fields); assigned in BufferPool's static block. */
+let isPool: (value: unknown) => boolean
+
+/** Throws ERR_INVALID_THIS unless receiver is a BufferPool: for members off the hot path. */
+function checkPool(receiver: unknown): void {
+  if (!isPool(receiver)) throw invalidThis('BufferPool')
+}
+
 export class BufferPool extends EventEmitter {
   /** The zero-allocation face of this pool: leases as numbers. */
   readonly handles: Handles
   readonly #allocator: Allocator
   readonly #tracker: LeakTracker | null
+  // Leak detection, poison or zero on: the faces are the instrumented ones.
+  readonly #instrumented: boolean
   readonly #onLeak: ((report: LeakReport) => void) | undefined
   readonly #arenaSize: number
   readonly #maxBytes: number
@@ -74,6 +84,10 @@ export class BufferPool extends EventEmitter {
   #maintenance: NodeJS.Immediate | undefined
   #closing: Promise<void> | undefined
   #finishClose: ((error?: unknown) => void) | undefined
+
+  static {
+    isPool = value => typeof value === 'object' && value !== null && #allocator in value
+  }
 
   constructor(options?: BufferPoolOptions) {
     super()
@@ -100,40 +114,54 @@ export class BufferPool extends EventEmitter {
     const tracker = this.#tracker = leakDetection === 'off'
       ? null
       : new LeakTracker(leakDetection, sampleRate, h => this.handles.refCount(h) > 0, record => this.#leaked(record))
-    // Only a pool that asked for checks gets the instrumented handles, so a default pool's hot path is untouched.
-    const handles = this.handles = tracker !== null || poison || zero !== 'never'
-      ? new InstrumentedHandles(this.#allocator, host, { tracker, poison, zero })
-      : new Handles(this.#allocator, host)
-    if (tracker !== null) {
-      // Lease objects need watching; own methods, so untracked pools keep the plain prototype ones.
-      Object.defineProperties(this, {
-        lease: { value: (size: number): Lease => tracker.watch(new Lease(handles, handles.lease(size), size)), writable: true, configurable: true },
-        tryLease: {
-          value: (size: number): Lease | null => {
-            const h = handles.tryLease(size)
-            return h < 0 ? null : tracker.watch(new Lease(handles, h, size))
-          },
-          writable: true,
-          configurable: true,
-        },
-      })
+    this.#instrumented = tracker !== null || poison || zero !== 'never'
+    if (!this.#instrumented) {
+      this.handles = makeHandles(this.#allocator, host)
+      return
     }
+    // Only a pool that asked for checks gets the instrumented faces, so a
+    // default pool's lease/release code is untouched. Own methods, so other
+    // pools keep the plain prototype ones.
+    const handles = this.handles = makeInstrumentedHandles(this.#allocator, host, { tracker, poison, zero })
+    const watch = (lease: Lease): Lease => (tracker === null ? lease : tracker.watch(lease))
+    Object.defineProperties(this, {
+      lease: { value: (size: number): Lease => watch(new InstrumentedLease(handles, handles.lease(size), size)), writable: true, configurable: true },
+      tryLease: {
+        value: (size: number): Lease | null => {
+          const h = handles.tryLease(size)
+          return h < 0 ? null : watch(new InstrumentedLease(handles, h, size))
+        },
+        writable: true,
+        configurable: true,
+      },
+    })
   }
 
   /** A lease of `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
+  // lease and tryLease check no receiver (the hot path): a foreign one fails
+  // reading this.handles, and the catch re-codes that.
   lease(size: number): Lease {
-    return new Lease(this.handles, this.handles.lease(size), size)
+    try {
+      return new Lease(this.handles, leaseHandle(this.handles, size), size)
+    } catch (error) {
+      throw isPool(this) ? error : invalidThis('BufferPool')
+    }
   }
 
   /** A lease of `size` bytes, or null when there is no room within maxBytes. */
   tryLease(size: number): Lease | null {
-    const h = this.handles.tryLease(size)
-    return h < 0 ? null : new Lease(this.handles, h, size)
+    try {
+      const h = this.handles.tryLease(size)
+      return h < 0 ? null : new Lease(this.handles, h, size)
+    } catch (error) {
+      throw isPool(this) ? error : invalidThis('BufferPool')
+    }
   }
 
   /** A lease of `size` bytes, waiting (first come, first served) for room. */
   acquire(size: number, options?: { signal?: AbortSignal }): Promise<Lease> {
     try {
+      checkPool(this)
       const { signal } = optionsObject<{ signal?: AbortSignal }>(options, ['signal'])
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal)
       if (this.#closing) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
@@ -175,7 +203,8 @@ export class BufferPool extends EventEmitter {
   }
 
   #newLease(h: number, size: number): Lease {
-    const lease = new Lease(this.handles, h, size)
+    if (!this.#instrumented) return new Lease(this.handles, h, size)
+    const lease = new InstrumentedLease(this.handles, h, size)
     return this.#tracker === null ? lease : this.#tracker.watch(lease)
   }
 
@@ -253,6 +282,7 @@ export class BufferPool extends EventEmitter {
 
   /** Frees every empty arena now, spares included. */
   trim(): void {
+    checkPool(this)
     try {
       this.#allocator.trim(0)
     } finally {
@@ -262,6 +292,7 @@ export class BufferPool extends EventEmitter {
   }
 
   get closed(): boolean {
+    checkPool(this)
     return this.#closing !== undefined
   }
 
@@ -278,6 +309,7 @@ export class BufferPool extends EventEmitter {
     let signal: AbortSignal | undefined
     let warnAfterMs: number
     try {
+      checkPool(this)
       const opts = optionsObject<CloseOptions>(options, ['signal', 'warnAfterMs'])
       signal = opts.signal
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal)
@@ -398,11 +430,13 @@ export class BufferPool extends EventEmitter {
    * Ages and stacks are known for the leases leak detection tracked.
    */
   outstanding(): OutstandingLease[] {
+    checkPool(this)
     return this.#allocator.liveHandles().map(h => this.#describe(h))
   }
 
 
   stats(): PoolStats {
+    checkPool(this)
     const a = this.#allocator
     const { leases, requestedBytes, leasedBytes } = a.outstanding()
     return {

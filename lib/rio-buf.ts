@@ -2,6 +2,7 @@
 //   { RIO_BUFFERID BufferId (8 bytes); ULONG Offset; ULONG Length }
 // little-endian, 16 bytes. An unregistered arena writes RIO_INVALID_BUFFERID
 // (0xFFFFFFFF), which any RIO call rejects.
+import { types } from 'node:util'
 import { invalidArgType, outOfRange } from './errors.js'
 
 export const RIO_BUF_SIZE = 16
@@ -16,7 +17,8 @@ function writeU32(target: Uint8Array, at: number, value: number): void {
 /** Validates target/at before anything is written, so a bad call changes nothing. */
 export function rioBufTarget(target: unknown): Uint8Array {
   if (target === undefined) return new Uint8Array(RIO_BUF_SIZE)
-  if (!(target instanceof Uint8Array)) throw invalidArgType('target', 'an instance of Uint8Array', target)
+  // A brand check, not instanceof, which a proxy's getPrototypeOf trap could answer (or throw from).
+  if (!types.isUint8Array(target)) throw invalidArgType('target', 'an instance of Uint8Array', target)
   if (target.length < RIO_BUF_SIZE) throw outOfRange('target.length', `>= ${RIO_BUF_SIZE} (a RIO_BUF is 16 bytes)`, target.length)
   return target
 }

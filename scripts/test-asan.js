@@ -9,7 +9,7 @@ const path = require('node:path')
 const { buildSimulated } = require('./build-simulated.js')
 
 const root = path.resolve(__dirname, '..')
-const tests = ['hostile', 'arena', 'rio-simulated', 'memory-release', 'pool-close'].map((name) => `dist/test/${name}.test.js`)
+const tests = ['hostile', 'fuzz', 'arena', 'rio-simulated', 'memory-release', 'pool-close'].map((name) => `dist/test/${name}.test.js`)
 
 async function main() {
   if (process.platform !== 'linux') {

@@ -80,3 +80,30 @@ test('native methods reject a foreign receiver instead of touching its memory', 
   t.throws(() => Object.getOwnPropertyDescriptor(proto, 'address')!.get!.call({}), invalidThis)
   native.close()
 })
+
+test('a method or getter detached from its object, or called on another, throws ERR_INVALID_THIS (TypeError); a rejected acquire/close rejects with it', async t => {
+  const { BufferPool, Lease } = require('../lib/index.js') as typeof import('../lib/index.js')
+  const pool = new BufferPool({ arenaSize: 1 << 16 })
+  const lease = pool.lease(100)
+  const invalidThis = { instanceOf: TypeError, code: 'ERR_INVALID_THIS' }
+  const { lease: detachedLease } = pool
+  t.throws(() => detachedLease(100), invalidThis)
+  const { release } = pool.handles
+  t.throws(() => release(0), invalidThis)
+  t.throws(() => Lease.prototype.release.call(pool.handles), invalidThis)
+  t.throws(() => Object.getOwnPropertyDescriptor(Lease.prototype, 'offset')!.get!.call({}), invalidThis)
+  t.throws(() => BufferPool.prototype.stats.call(lease), invalidThis)
+  t.throws(() => Arena.prototype.close.call(new Proxy(lease.arena, {})), invalidThis)
+  await t.throwsAsync(BufferPool.prototype.acquire.call(undefined, 100), invalidThis)
+  await t.throwsAsync(BufferPool.prototype.close.call({}), invalidThis)
+  t.is(lease.refCount, 1, 'nothing was released')
+  lease.release()
+  await pool.close()
+})
+
+test('classes only the package makes refuse new with ERR_ILLEGAL_CONSTRUCTOR', t => {
+  const { Handles, IoUringRegistrar } = require('../lib/index.js') as typeof import('../lib/index.js')
+  for (const Class of [Arena, Handles, IoUringRegistrar] as unknown as Array<new () => unknown>) {
+    t.throws(() => new Class(), { instanceOf: TypeError, code: 'ERR_ILLEGAL_CONSTRUCTOR' }, Class.name)
+  }
+})
