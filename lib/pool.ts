@@ -80,7 +80,8 @@ function wholeNumber(value: unknown, name: string, min: number, max: number, fal
 
 export class BufferPool {
   /** The zero-allocation face of this pool: leases as numbers. */
-  readonly handles: Handles
+  // declare: set once by the constructor, so V8 keeps the field's type (see Handles).
+  declare readonly handles: Handles
   readonly #allocator: Allocator
   readonly #arenaSize: number
   readonly #maxBytes: number
