@@ -11,7 +11,9 @@
 //   slot is free in its slab. A slot whose bit is 0 is either leased
 //   (slots[2i] = refCount > 0) or waiting in its class's cache (refCount 0).
 //   Cached slots are free to the caller and reserved to the allocator; they
-//   return to the bitmap on overflow and when the pool trims.
+//   return to the bitmap on overflow and when the pool trims. The caches sit
+//   in `slots` itself, below the first real slot index (FIRST_GRANULE), as
+//   pseudo-slots whose reference count stays 0: the hot path reads one array.
 // - slots[2i + 1] holds the slot's generation in its top 8 bits, its size
 //   class in bits 17-22 and, while leased, the requested length in its low 17
 //   (a huge lease keeps only what its last page holds, 1..4096, there). A handle is i * 256 +
@@ -45,7 +47,8 @@ export type { AllocatorOptions } from './slabs.js'
 export { MAX_SLOTS } from './slabs.js'
 
 // Module-local copies: V8 folds these, not another module's exports.
-const { HUGE, CACHE_SLOTS, CACHE_STRIDE, GRANULE_SHIFT, GEN_SHIFT, CLASS_SHIFT, CLASS_MASK, LENGTH_MASK, NONE, SLAB_STRIDE, BASE, PAGE, PAGES, FREE } = layout
+const { HUGE, CACHE_SLOTS, CACHE_STRIDE, GRANULE_SHIFT, GEN_SHIFT, CLASS_SHIFT, CLASS_MASK, LENGTH_MASK, NONE, SLAB_STRIDE, BASE, PAGE, PAGES, FREE, FIRST_GRANULE } = layout
+const { cacheAt } = layout
 const classByUnits = CLASS_BY_UNITS
 
 export interface ClassStats {
@@ -69,17 +72,18 @@ export class Allocator extends Slabs {
   /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
   leaseClassed(size: number): number {
     const c = classByUnits[(size + 15) >> 4]!
-    const cache = this.cache
-    const at = c * CACHE_STRIDE
-    const cached = cache[at]! - 1
-    if (cached < 0) return this.leaseUncached(c, size)
-    cache[at] = cached
-    // Issued here, not in a helper: one function less against V8's inlining budget.
-    const i = cache[at + 1 + cached]!
     const slots = this.slots
-    const word = slots[2 * i + 1]!
-    slots[2 * i] = 1
-    slots[2 * i + 1] = word | size
+    const at = c * CACHE_STRIDE + 1 // cacheAt(c), written out: a call less to inline
+    // `| 0`: int32 arithmetic, which V8 compiles without overflow checks.
+    const cached = (slots[at]! - 1) | 0
+    if (cached < 0) return this.leaseUncached(c, size)
+    slots[at] = cached
+    // Issued here, not in a helper: one function less against V8's inlining budget.
+    const i = slots[(at + 2 + 2 * cached) | 0]!
+    // Its words at 2i and 2i + 1, written as shifts: no overflow checks either.
+    const word = slots[(i << 1) | 1]!
+    slots[i << 1] = 1
+    slots[(i << 1) | 1] = word | size
     return i * 256 + (word >>> GEN_SHIFT)
   }
 
@@ -95,12 +99,11 @@ export class Allocator extends Slabs {
     slots[2 * i] = 0
     slots[2 * i + 1] = (word + (1 << GEN_SHIFT)) & ~LENGTH_MASK
     const c = (word >>> CLASS_SHIFT) & CLASS_MASK
-    const cache = this.cache
-    const at = c * CACHE_STRIDE
-    const cached = cache[at]!
+    const at = c * CACHE_STRIDE + 1 // cacheAt(c)
+    const cached = slots[at]!
     if (cached !== CACHE_SLOTS) {
-      cache[at + 1 + cached] = i
-      cache[at] = cached + 1
+      slots[(at + 2 + 2 * cached) | 0] = i
+      slots[at] = (cached + 1) | 0
     } else {
       this.overflow(c, i)
     }
@@ -153,8 +156,9 @@ export class Allocator extends Slabs {
     // while away, leaving room for releases. Taken lowest first and pushed in
     // reverse, so lowest addresses leave first.
     const n = Math.min(CACHE_SLOTS / 2 + 1, this.slabs[s * SLAB_STRIDE + FREE]!)
-    for (let k = n - 1; k >= 0; k--) this.cache[c * CACHE_STRIDE + 1 + k] = this.takeSlot(s, c)
-    this.cache[c * CACHE_STRIDE] = n
+    const at = cacheAt(c)
+    for (let k = n - 1; k >= 0; k--) this.slots[at + 2 + 2 * k] = this.takeSlot(s, c)
+    this.slots[at] = n
     return this.leaseClassed(size)
   }
 
@@ -193,7 +197,7 @@ export class Allocator extends Slabs {
     let leasedBytes = 0
     const slots = this.slots
     const end = this.nextGranule << GRANULE_SHIFT
-    for (let i = 0; i < end; i++) {
+    for (let i = FIRST_GRANULE << GRANULE_SHIFT; i < end; i++) {
       if (slots[2 * i]! > 0) {
         leases++
         requestedBytes += this.lengthOf(i)
@@ -217,7 +221,7 @@ export class Allocator extends Slabs {
   /** Bytes of the allocator's own arrays: slot words, bitmap, slab records, page maps, caches. */
   bookkeepingBytes(): number {
     return this.slots.byteLength + this.freeBits.byteLength + this.granuleSlab.byteLength + this.granuleArena.byteLength +
-      this.slabs.byteLength + this.cache.byteLength + this.arenas.bookkeepingBytes
+      this.slabs.byteLength + this.arenas.bookkeepingBytes
   }
 
   classStats(): ClassStats[] {
@@ -225,7 +229,7 @@ export class Allocator extends Slabs {
       size,
       slabs: this.classSlabs[c]!,
       slots: this.classSlabs[c]! * this.classSlots[c]!,
-      freeSlots: this.classFree[c]! + this.cache[c * CACHE_STRIDE]!,
+      freeSlots: this.classFree[c]! + this.slots[cacheAt(c)]!,
     }))
   }
 }

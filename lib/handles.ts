@@ -47,12 +47,15 @@ export function setHandlesAttention(handles: Handles, on: boolean): void {
 }
 
 // The fields below are plain, not #private (a brand check per access on the
-// hot path), and marked @internal: they are not part of the API.
+// hot path), and marked @internal: they are not part of the API. The object
+// fields are `declare`d, set only by the constructor: a class field starts as
+// undefined, and V8 then forgets the type the field holds and checks its map
+// on every use.
 export class Handles {
   /** @internal */
-  readonly allocator: Allocator
+  declare readonly allocator: Allocator
   /** @internal */
-  readonly host: HandleHost
+  declare readonly host: HandleHost
   /** @internal 1 once the pool is closing. */
   closed = 0
   /** @internal Non-zero while the host wants to hear of frees (waiters, or closing). */

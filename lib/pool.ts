@@ -70,7 +70,8 @@ function checkPool(receiver: unknown): void {
 
 export class BufferPool extends EventEmitter {
   /** The zero-allocation face of this pool: leases as numbers. */
-  readonly handles: Handles
+  // declare: set once by the constructor, so V8 keeps the field's type (see Handles).
+  declare readonly handles: Handles
   readonly #allocator: Allocator
   readonly #tracker: LeakTracker | null
   // Leak detection, poison or zero on: the faces are the instrumented ones.

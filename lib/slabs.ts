@@ -12,8 +12,17 @@ const CLASS_COUNT = SIZE_CLASSES.length
 /** Class id of page runs above the largest class. */
 export const HUGE = CLASS_COUNT
 export const CACHE_SLOTS = 64
-/** Per class in `cache`: its count, then CACHE_SLOTS slot indices. */
-export const CACHE_STRIDE = CACHE_SLOTS + 1
+/**
+ * Per class, in `slots` below the first real slot: CACHE_SLOTS + 1
+ * pseudo-slots, its cache's count, then a stack of recently freed slot
+ * indices, each value in a pseudo-slot's second word (`cacheAt(c)` is the
+ * count's word, cached slot k is 2k + 2 words on). The hot path then needs
+ * one typed array, not two. A pseudo-slot's first word (its reference count)
+ * stays 0, so a handle naming one is never live.
+ */
+export const CACHE_STRIDE = 2 * (CACHE_SLOTS + 1)
+/** The first granule of real slots: the caches' pseudo-slots come before it. */
+export const FIRST_GRANULE = Math.ceil(((CLASS_COUNT + 1) * (CACHE_SLOTS + 1)) / 8)
 export const GRANULE_SHIFT = 3
 export const GEN_SHIFT = 24
 export const CLASS_SHIFT = 17
@@ -39,6 +48,11 @@ const LIST = 5 // the list it is on, or NONE (in use and unlisted, or current)
 const PREV = 6
 const NEXT = 7
 
+/** The word holding class c's cache count (see CACHE_STRIDE). */
+export function cacheAt(c: number): number {
+  return c * CACHE_STRIDE + 1
+}
+
 /** Slot indices stop at 2^24 so that a handle stays below 2^32. */
 export const MAX_SLOTS = 1 << 24
 
@@ -62,22 +76,20 @@ function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: numb
 
 /** @internal All fields: the package exports none of this. */
 export class Slabs {
-  /** @internal Per slot, two words: refCount, then generation | class | length. */
-  slots = new Int32Array(0)
+  /**
+   * @internal Per slot, two words: refCount, then generation | class | length.
+   * The caches' pseudo-slots (see CACHE_STRIDE) come first. HUGE's count is
+   * pinned at CACHE_SLOTS: a huge release always takes the (out-of-line)
+   * overflow path.
+   */
+  slots = new Int32Array(FIRST_GRANULE << (GRANULE_SHIFT + 1))
   /** @internal Per granule of 8 slot indices: the arena of the slab owning it. */
   granuleArena = new Int32Array(0)
-  /**
-   * @internal Per class, CACHE_STRIDE words: how many slots its cache holds,
-   * then a stack of recently freed slot indices (one array: one load and one
-   * bounds check fewer on the hot path than two). HUGE's count is pinned at
-   * CACHE_SLOTS: a huge release always takes the (out-of-line) overflow path.
-   */
-  readonly cache = new Int32Array((CLASS_COUNT + 1) * CACHE_STRIDE)
   // Bit i is 1 while slot i is free in its slab (classed slabs only).
   freeBits = new Uint32Array(0)
   // Per granule: the slab owning it (for good), or NONE.
   granuleSlab = new Int32Array(0)
-  nextGranule = 0
+  nextGranule = FIRST_GRANULE
   // Slab records, SLAB_STRIDE words each (fields above).
   slabs = new Int32Array(0)
   slabIds = 0
@@ -103,7 +115,7 @@ export class Slabs {
       this.classGranules[c] = Math.ceil(sizeClass.slotsPerSlab / (1 << GRANULE_SHIFT))
       this.classPages[c] = sizeClass.pagesPerSlab
     })
-    this.cache[HUGE * CACHE_STRIDE] = CACHE_SLOTS
+    this.slots[cacheAt(HUGE)] = CACHE_SLOTS
   }
 
   /**
@@ -122,7 +134,8 @@ export class Slabs {
       counts[this.granuleArena[first >> GRANULE_SHIFT]!]! += c === HUGE ? 1 : this.classSlots[c]! - slabs[record + FREE]!
     }
     for (let c = 0; c < CLASS_COUNT; c++) {
-      for (let k = 0; k < this.cache[c * CACHE_STRIDE]!; k++) counts[this.granuleArena[this.cache[c * CACHE_STRIDE + 1 + k]! >> GRANULE_SHIFT]!]!--
+      const at = cacheAt(c)
+      for (let k = 0; k < this.slots[at]!; k++) counts[this.granuleArena[this.slots[at + 2 + 2 * k]! >> GRANULE_SHIFT]!]!--
     }
     return counts
   }
@@ -130,7 +143,7 @@ export class Slabs {
   /** Leases live in the pool: O(classes), from the per-class slab and free counts. */
   liveLeases(): number {
     let leases = this.classSlabs[HUGE]!
-    for (let c = 0; c < CLASS_COUNT; c++) leases += this.classSlabs[c]! * this.classSlots[c]! - this.classFree[c]! - this.cache[c * CACHE_STRIDE]!
+    for (let c = 0; c < CLASS_COUNT; c++) leases += this.classSlabs[c]! * this.classSlots[c]! - this.classFree[c]! - this.slots[cacheAt(c)]!
     return leases
   }
 
@@ -182,11 +195,11 @@ export class Slabs {
 
   /** Cache full: half of it, and the newcomer, go back to their slabs' bitmaps. */
   spill(c: number, i: number): void {
-    const base = c * CACHE_STRIDE + 1
+    const at = cacheAt(c)
     const keep = CACHE_SLOTS / 2
-    for (let k = keep; k < CACHE_SLOTS; k++) this.returnSlot(this.cache[base + k]!, c)
-    this.cache[base + keep] = i
-    this.cache[base - 1] = keep + 1
+    for (let k = keep; k < CACHE_SLOTS; k++) this.returnSlot(this.slots[at + 2 + 2 * k]!, c)
+    this.slots[at + 2 + 2 * keep] = i
+    this.slots[at] = keep + 1
   }
 
   returnSlot(i: number, c: number): void {
@@ -345,7 +358,7 @@ export class Slabs {
    */
   reclaimable(): boolean {
     for (let c = 0; c < CLASS_COUNT; c++) {
-      if (this.cache[c * CACHE_STRIDE] !== 0) return true
+      if (this.slots[cacheAt(c)] !== 0) return true
       const s = this.classCurrent[c]!
       if (s !== NONE && this.slabs[s * SLAB_STRIDE + FREE] === this.classSlots[c]) return true
     }
@@ -355,9 +368,10 @@ export class Slabs {
   /** Returns every cached slot to its slab and every wholly free slab's pages to its arena. */
   reclaim(): void {
     for (let c = 0; c < CLASS_COUNT; c++) {
-      const cached = this.cache[c * CACHE_STRIDE]!
-      this.cache[c * CACHE_STRIDE] = 0
-      for (let k = 0; k < cached; k++) this.returnSlot(this.cache[c * CACHE_STRIDE + 1 + k]!, c)
+      const at = cacheAt(c)
+      const cached = this.slots[at]!
+      this.slots[at] = 0
+      for (let k = 0; k < cached; k++) this.returnSlot(this.slots[at + 2 + 2 * k]!, c)
     }
     // Current slabs are kept by returnSlot for reuse; here they go too.
     for (let c = 0; c < CLASS_COUNT; c++) {

@@ -85,6 +85,30 @@ test('handles that were never issued, or are not numbers, are rejected', t => {
   for (const h of ['0', null, undefined, {}, 0n]) t.throws(() => H.release(h as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
 })
 
+test('numbers naming the slot indices below the first slot (where the per-class caches live) are never live handles', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const held = [H.lease(16)]
+  const first = held[0]! >>> 8 // the lowest slot index issued
+  // Caches holding one slot (the count word is 1) and many (slot indices in their words).
+  for (const size of [16, 64, 100, 1500, 4096, 30000]) {
+    const leases = Array.from({ length: 33 }, () => H.lease(size))
+    H.release(leases.pop()!)
+    held.push(...leases, H.lease(size), H.lease(size))
+    H.release(held.pop()!)
+  }
+  const before = pool.stats()
+  let live = 0
+  for (let i = 0; i < first; i++) for (let gen = 0; gen < 256; gen++) if (H.refCount(i * 256 + gen) !== 0) live++
+  t.is(live, 0)
+  for (let i = 0; i < first; i++) {
+    t.throws(() => H.release(i * 256), released)
+    t.throws(() => H.retain(i * 256), released)
+  }
+  t.deepEqual(pool.stats(), before)
+  for (const h of held) H.release(h)
+})
+
 test('reference counts must be positive integers and cannot overflow', t => {
   const pool = new BufferPool({ arenaSize: MiB })
   const lease = pool.lease(10)
