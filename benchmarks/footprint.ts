@@ -2,7 +2,7 @@
 // filling its arenas; what is left after a burst of short-lived leases
 // drains around long-lived ones; allocator bookkeeping per slot.
 // measureFootprint() returns figures; printFootprint() formats them.
-import { Allocator } from '../lib/allocator.js'
+import { Allocator } from '../lib/allocator/allocator.js'
 import { BufferPool, type PoolStats } from '../lib/index.js'
 import { row } from './harness.js'
 import { IMIX, MiB, seeded } from './workloads.js'

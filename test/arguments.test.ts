@@ -53,7 +53,7 @@ for (const [name, options, code] of badOptions) {
 
 test('the native arena validates its own arguments too', t => {
   // Reached past the TypeScript layer on purpose: no input may crash the process.
-  const { binding } = require('../lib/native.js') as typeof import('../lib/native.js')
+  const { binding } = require('../lib/arenas/native.js') as typeof import('../lib/arenas/native.js')
   const granularity = platform().allocationGranularity
   t.throws(() => new binding.NativeArena('1' as never, false, false), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
   for (const size of [0, -granularity, granularity + 1, 1.5, NaN, 2 ** 32, Infinity]) {
@@ -71,7 +71,7 @@ test('the native arena validates its own arguments too', t => {
 })
 
 test('native methods reject a foreign receiver instead of touching its memory', t => {
-  const { binding } = require('../lib/native.js') as typeof import('../lib/native.js')
+  const { binding } = require('../lib/arenas/native.js') as typeof import('../lib/arenas/native.js')
   const native = new binding.NativeArena(platform().allocationGranularity, false, false)
   const proto = Object.getPrototypeOf(native)
   const invalidThis = { instanceOf: TypeError, code: 'ERR_INVALID_THIS' }

@@ -8,7 +8,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as util from 'node:util'
 import { Arena, BufferPool, IoUringRegistrar, PoolError, platform } from '../lib/index.js'
-import { binding } from '../lib/native.js'
+import { binding } from '../lib/arenas/native.js'
 import { uring } from './io-uring-helper.js'
 
 const { ioUring } = platform()

@@ -1,7 +1,7 @@
 // The page map against a model: a plain array of booleans, first fit.
 import test from 'ava'
 import fc from 'fast-check'
-import { PageMap } from '../lib/page-map.js'
+import { PageMap } from '../lib/allocator/page-map.js'
 
 function modelTake(free: boolean[], n: number): number {
   for (let p = 0; p + n <= free.length; p++) {

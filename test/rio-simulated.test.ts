@@ -11,7 +11,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as util from 'node:util'
 import type * as Pool from '../lib/index.js'
-import type * as Native from '../lib/native.js'
+import type * as Native from '../lib/arenas/native.js'
 
 interface SimulatedRio {
   counters(): { loads: number; unloads: number; registered: number; deregistered: number; deregisterErrors: number; live: number }
@@ -32,7 +32,7 @@ const simulatedDir = process.env.RIO_BUFFER_POOL_SIMULATED ??
 if (simulatedDir) process.env.RIO_BUFFER_POOL_PREBUILD = simulatedDir
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { Arena, platform } = require('../lib/index.js') as typeof Pool
-const { binding } = require('../lib/native.js') as typeof Native
+const { binding } = require('../lib/arenas/native.js') as typeof Native
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const sim = (binding as { simulatedRio?: SimulatedRio }).simulatedRio

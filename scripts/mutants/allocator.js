@@ -4,7 +4,7 @@
 module.exports = [
   {
     id: 'lease-not-marked-released',
-    file: 'lib/lease.ts',
+    file: 'lib/pool/lease.ts',
     search: '    if (freed) this._buffer = null\n',
     replace: '\n',
     tests: ['pool-generations', 'pool-refcount'],
@@ -12,7 +12,7 @@ module.exports = [
   },
   {
     id: 'generations-reset-on-reuse',
-    file: 'lib/slabs.ts',
+    file: 'lib/allocator/slabs.ts',
     search: '    if (s !== NONE) {\n      this.unlink(s)\n',
     replace: '    if (s !== NONE) {\n      this.unlink(s)\n      for (let i = this.slabs[s * SLAB_STRIDE + BASE]!, end = i + slots; i < end; i++) this.slots[2 * i + 1] = c << CLASS_SHIFT\n',
     tests: ['pool-generations', 'pool-model'],
@@ -20,7 +20,7 @@ module.exports = [
   },
   {
     id: 'retired-ranges-never-reused',
-    file: 'lib/slabs.ts',
+    file: 'lib/allocator/slabs.ts',
     search: 'let s = this.listHead[RETIRED + c]!',
     replace: 'let s = NONE as number',
     tests: ['pool-generations'],
@@ -28,7 +28,7 @@ module.exports = [
   },
   {
     id: 'acquire-overtakes-waiters',
-    file: 'lib/pool.ts',
+    file: 'lib/pool/pool.ts',
     search: '      if (this.#waiters.length === 0) {',
     replace: '      if (this.#waiters.length >= 0) {',
     tests: ['pool-acquire'],
@@ -36,7 +36,7 @@ module.exports = [
   },
   {
     id: 'stale-generation-unchecked',
-    file: 'lib/allocator.ts',
+    file: 'lib/allocator/allocator.ts',
     search: 'word >>> GEN_SHIFT !== (h & 255) || ',
     replace: '',
     tests: ['pool-refcount', 'pool-generations', 'pool-model'],
@@ -44,7 +44,7 @@ module.exports = [
   },
   {
     id: 'budget-off-by-one',
-    file: 'lib/arena-set.ts',
+    file: 'lib/arenas/arena-set.ts',
     search: 'this.bytes + this.#arenaSize > this.#maxBytes',
     replace: 'this.bytes + this.#arenaSize >= this.#maxBytes',
     tests: ['pool-model', 'pool-growth'],
@@ -52,7 +52,7 @@ module.exports = [
   },
   {
     id: 'size-class-rounds-down',
-    file: 'lib/allocator.ts',
+    file: 'lib/allocator/allocator.ts',
     search: 'const c = classByUnits[(size + 15) >> 4]!',
     replace: 'const c = classByUnits[size >> 4]!',
     tests: ['pool-model', 'pool-lease'],

@@ -119,7 +119,7 @@ module.exports = [
   },
   {
     id: 'create-failure-keeps-memory',
-    file: 'lib/arena.ts',
+    file: 'lib/arenas/arena.ts',
     search: '    } catch (error) {\n      native.close()\n      throw error',
     replace: '    } catch (error) {\n      throw error',
     tests: ['arena'],
@@ -127,7 +127,7 @@ module.exports = [
   },
   {
     id: 'registrar-not-deregistered',
-    file: 'lib/arena.ts',
+    file: 'lib/arenas/arena.ts',
     search: '      deregisterCustom(this.#registration)\n    } finally {',
     replace: '    } finally {',
     tests: ['arena'],

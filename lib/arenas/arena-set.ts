@@ -5,8 +5,8 @@
 // trim() can give them back. Page and byte counts are plain arithmetic (no
 // `|`, `>>` or `<<`), so arenas up to 4 GiB never wrap.
 import { Arena, adoptArena, closeAdoptedArena, type ArenaOptions } from './arena.js'
-import { PageMap } from './page-map.js'
-import { PAGE_SIZE } from './size-classes.js'
+import { PageMap } from '../allocator/page-map.js'
+import { PAGE_SIZE } from '../allocator/size-classes.js'
 
 const RIO_INVALID_BUFFERID = 0xffffffffn
 

@@ -1,10 +1,10 @@
 // BufferPool's options, read once and checked together: what the constructor
 // gets is a complete record of plain values, defaults filled in.
-import { arenaSize, optionalBoolean, optionsObject, registrationOption, type RegistrationOption } from './arena.js'
-import { invalidArgType, invalidArgValue, outOfRange } from './errors.js'
+import { arenaSize, optionalBoolean, optionsObject, registrationOption, type RegistrationOption } from '../arenas/arena.js'
+import { invalidArgType, invalidArgValue, outOfRange } from '../errors.js'
 import type { ZeroMode } from './instrumented.js'
 import { DEFAULT_SAMPLE_RATE, type LeakDetection, type LeakReport } from './leak-tracker.js'
-import { MAX_CLASS_SIZE } from './size-classes.js'
+import { MAX_CLASS_SIZE } from '../allocator/size-classes.js'
 
 export interface BufferPoolOptions {
   /** Bytes per arena, rounded as Arena rounds them; at least 64 KiB. Default 4 MiB. */

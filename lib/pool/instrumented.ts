@@ -12,9 +12,9 @@
 // - zero 'on-release': the released lease's `length` bytes, all its owner
 //   could write through the pool; 'on-lease': the new lease's `length`
 //   bytes, all its owner can read. Fresh arena memory is zero from the OS.
-import type { Allocator } from './allocator.js'
-import { currentMemory } from './arena-set.js'
-import { invalidThis } from './errors.js'
+import type { Allocator } from '../allocator/allocator.js'
+import { currentMemory } from '../arenas/arena-set.js'
+import { invalidThis } from '../errors.js'
 import { HANDLES_CONSTRUCT_TOKEN, Handles, isHandles, type HandleHost } from './handles.js'
 import type { LeakTracker } from './leak-tracker.js'
 import { Lease, receiverError, released } from './lease.js'

@@ -3,7 +3,7 @@
 // little-endian, 16 bytes. An unregistered arena writes RIO_INVALID_BUFFERID
 // (0xFFFFFFFF), which any RIO call rejects.
 import { types } from 'node:util'
-import { invalidArgType, outOfRange } from './errors.js'
+import { invalidArgType, outOfRange } from '../errors.js'
 
 export const RIO_BUF_SIZE = 16
 

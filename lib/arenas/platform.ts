@@ -1,6 +1,6 @@
 import { binding } from './native.js'
 import { ioUringNative } from './io-uring-native.js'
-import type { SystemErrorInfo } from './errors.js'
+import type { SystemErrorInfo } from '../errors.js'
 
 export interface PlatformInfo {
   /** `process.platform`'s name for the OS the addon was built for. */

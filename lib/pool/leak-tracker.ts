@@ -12,7 +12,7 @@
 // at it, and close() stops waiting for it. Handles are numbers, which GC cannot
 // watch: their records serve pool.outstanding() (age and stack) only.
 import * as path from 'node:path'
-import type { Arena } from './arena.js'
+import type { Arena } from '../arenas/arena.js'
 import type { Lease } from './lease.js'
 
 export type LeakDetection = 'off' | 'sample' | 'all'
@@ -62,7 +62,7 @@ export class LeaseRecord {
 
 // Frames in this package's own code (compiled, or its sources when source maps
 // are on), which every allocation stack starts with.
-const packageDirs = [__dirname, path.resolve(__dirname, '..', '..', 'lib')].map(dir => dir + path.sep)
+const packageDirs = [path.resolve(__dirname, '..'), path.resolve(__dirname, '..', '..', '..', 'lib')].map(dir => dir + path.sep)
 function isPoolFrame(frame: string): boolean {
   return packageDirs.some(dir => frame.includes(dir))
 }

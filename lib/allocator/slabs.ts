@@ -3,8 +3,8 @@
 // slots in the bitmap, placing and retiring slabs, reclaiming and trimming.
 // The invariants are stated at the top of allocator.ts, whose Allocator adds
 // the hot path and the readers to this class.
-import type { ArenaOptions } from './arena.js'
-import { ArenaSet } from './arena-set.js'
+import type { ArenaOptions } from '../arenas/arena.js'
+import { ArenaSet } from '../arenas/arena-set.js'
 import { lowestBit, setBits } from './page-map.js'
 import { SIZE_CLASSES } from './size-classes.js'
 

@@ -38,7 +38,7 @@
 // method of its own, most of them in slabs.ts (the state, slab management,
 // reclaim and trim). Fields are plain (documented @internal) rather than
 // #private, which costs brand checks.
-import type { ArenaRecord } from './arena-set.js'
+import type { ArenaRecord } from '../arenas/arena-set.js'
 import * as layout from './slabs.js'
 import { Slabs } from './slabs.js'
 import { CLASS_BY_UNITS, PAGE_SIZE, SIZE_CLASSES } from './size-classes.js'

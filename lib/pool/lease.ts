@@ -1,9 +1,9 @@
 // The object face of a pool: a thin view over one handle. Lease objects are
 // never recycled: a Lease released through its own methods stays released
 // whatever becomes of its slot.
-import type { Arena } from './arena.js'
+import type { Arena } from '../arenas/arena.js'
 import { isHandles, releaseHandle, type Handles } from './handles.js'
-import { PoolError, invalidThis } from './errors.js'
+import { PoolError, invalidThis } from '../errors.js'
 
 // Fields are plain, not #private (a brand check per access on the hot path),
 // and those marked @internal are not part of the API. They are `declare`d so

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs'
 import type { Registrar } from './arena.js'
 import { optionsObject } from './arena.js'
-import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange, type SystemErrorInfo } from './errors.js'
+import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange, type SystemErrorInfo } from '../errors.js'
 import { ioUringNative, type FixedBufferTableHandle } from './io-uring-native.js'
 
 export interface IoUringCreateOptions {

@@ -17,7 +17,7 @@ import {
   invalidThis,
   outOfRange,
   systemError,
-} from './errors.js'
+} from '../errors.js'
 
 /** Registers an arena with something other than RIO (an io_uring ring, a test double). */
 export interface Registrar {

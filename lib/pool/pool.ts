@@ -3,9 +3,9 @@
 // closes in order: refuse new leases, wait for the last release (leaked ones
 // aside), deregister, free.
 import { EventEmitter } from 'node:events'
-import { Allocator, type ClassStats } from './allocator.js'
-import { optionsObject, requireRio } from './arena.js'
-import { PoolError, invalidArgType, invalidThis } from './errors.js'
+import { Allocator, type ClassStats } from '../allocator/allocator.js'
+import { optionsObject, requireRio } from '../arenas/arena.js'
+import { PoolError, invalidArgType, invalidThis } from '../errors.js'
 import { Handles, checkLeaseSize, closeHandles, leaseHandle, makeHandles, setHandlesAttention } from './handles.js'
 import { InstrumentedLease, makeInstrumentedHandles } from './instrumented.js'
 import { LeakTracker, type LeakReport, type LeaseRecord, type OutstandingLease } from './leak-tracker.js'

@@ -1,11 +1,11 @@
 // The zero-allocation face of a pool: a lease is a number (a handle).
 // Every method validates the handle: a stale one throws RIOPOOL_RELEASED
 // instead of touching a lease that is no longer the caller's.
-import type { Allocator } from './allocator.js'
-import type { Arena } from './arena.js'
-import { currentMemory } from './arena-set.js'
-import { MAX_CLASS_SIZE } from './size-classes.js'
-import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange } from './errors.js'
+import type { Allocator } from '../allocator/allocator.js'
+import type { Arena } from '../arenas/arena.js'
+import { currentMemory } from '../arenas/arena-set.js'
+import { MAX_CLASS_SIZE } from '../allocator/size-classes.js'
+import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange } from '../errors.js'
 import { rioBufAt, rioBufTarget, writeRioBuf } from './rio-buf.js'
 
 const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds

@@ -1,6 +1,6 @@
 // The addon, loaded once: a prebuild where one fits, else the local build.
 import * as path from 'node:path'
-import type { SystemErrorInfo } from './errors.js'
+import type { SystemErrorInfo } from '../errors.js'
 
 export interface NativePlatformInfo {
   os: string
@@ -35,4 +35,4 @@ interface Binding {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load: (dir: string) => unknown = require('node-gyp-build')
 
-export const binding = load(path.join(__dirname, '..', '..')) as Binding
+export const binding = load(path.join(__dirname, '..', '..', '..')) as Binding
