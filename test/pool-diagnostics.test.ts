@@ -1,6 +1,9 @@
 // Telling a user what went wrong: options with unknown keys, a close() that
 // waits on leases nobody releases (a warning, and a signal to stop waiting).
 import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import * as path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Arena, BufferPool, IoUringRegistrar, PoolError } from '../lib/index.js'
 import { MiB, nextTurn } from './helpers.js'
 
@@ -119,4 +122,17 @@ test.serial('a close() waiting on leases names pool.outstanding() in its RIOPOOL
   t.regex(warning.message, /pool\.outstanding\(\) lists them/)
   held.release()
   await closing
+})
+
+test('a process that runs out of work while close() waits on a forgotten lease says so before it exits (ESM: code 13)', async t => {
+  const index = pathToFileURL(path.join(__dirname, '..', 'lib', 'index.js')).href
+  const source = `import { BufferPool } from ${JSON.stringify(index)}
+    const pool = new BufferPool({ arenaSize: 1 << 20 })
+    pool.lease(700) // forgotten
+    await pool.close()`
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8', timeout: 30_000 })
+  t.is(result.signal, null)
+  t.is(result.status, 13, 'an unsettled top-level await')
+  t.regex(result.stderr, /RIOPOOL_CLOSE_PENDING.*1 lease\(s\) still held \(700 bytes/)
+  t.is(result.stderr.match(/RIOPOOL_CLOSE_PENDING/g)!.length, 1, 'once')
 })

@@ -331,15 +331,26 @@ export class BufferPool extends EventEmitter {
   }
 
   #beginClose(warnAfterMs: number): Promise<void> {
+    const started = performance.now()
+    // Warns once, whichever comes first: the delay, or the process running
+    // out of work with this close still pending (an ESM top-level await of
+    // it would otherwise exit with code 13 and say nothing).
+    const warnOnce = () => {
+      clearTimeout(warning)
+      process.off('beforeExit', warnOnce)
+      this.#warnClosePending(Math.round(performance.now() - started))
+    }
     const closing = this.#closing = new Promise<void>((resolve, reject) => {
       this.#finishClose = error => {
         clearTimeout(warning)
+        process.off('beforeExit', warnOnce)
         if (error === undefined) resolve()
         else reject(error)
       }
     })
-    const warning = setTimeout(() => this.#warnClosePending(warnAfterMs), warnAfterMs)
+    const warning = setTimeout(warnOnce, warnAfterMs)
     warning.unref()
+    process.on('beforeExit', warnOnce)
     closeHandles(this.handles)
     const closed = new PoolError('RIOPOOL_CLOSED', 'The pool was closed while waiting')
     for (const waiter of this.#waiters.splice(0)) {
