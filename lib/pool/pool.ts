@@ -39,6 +39,20 @@ const CLOSE_WARNING_MS = 10_000
 // so neither the pools nor their arenas may be collected.
 const quarantinedPools = new Set<BufferPool>()
 
+// What runs if the process runs out of work: one process listener for all
+// pools, however many closes are pending (a listener each would pass
+// EventEmitter's default limit of 10).
+const atExit = new Set<() => void>()
+function runAtExit(): void {
+  for (const warn of [...atExit]) warn()
+}
+function untilExit(warn: () => void, on: boolean): void {
+  if (on) atExit.add(warn)
+  else atExit.delete(warn)
+  if (atExit.size === 0) process.off('beforeExit', runAtExit)
+  else if (on && atExit.size === 1) process.on('beforeExit', runAtExit)
+}
+
 /** Node's AbortError shape: the signal's reason as the cause, the leases still held in the message. */
 function closeAborted(reason: unknown, held: number): Error {
   const error = new Error(`close() stopped waiting: ${held} lease(s) still held; the pool stays closing`, { cause: reason })
@@ -337,20 +351,20 @@ export class BufferPool extends EventEmitter {
     // it would otherwise exit with code 13 and say nothing).
     const warnOnce = () => {
       clearTimeout(warning)
-      process.off('beforeExit', warnOnce)
+      untilExit(warnOnce, false)
       this.#warnClosePending(Math.round(performance.now() - started))
     }
     const closing = this.#closing = new Promise<void>((resolve, reject) => {
       this.#finishClose = error => {
         clearTimeout(warning)
-        process.off('beforeExit', warnOnce)
+        untilExit(warnOnce, false)
         if (error === undefined) resolve()
         else reject(error)
       }
     })
     const warning = setTimeout(warnOnce, warnAfterMs)
     warning.unref()
-    process.on('beforeExit', warnOnce)
+    untilExit(warnOnce, true)
     closeHandles(this.handles)
     const closed = new PoolError('RIOPOOL_CLOSED', 'The pool was closed while waiting')
     for (const waiter of this.#waiters.splice(0)) {
