@@ -6,25 +6,13 @@ import test from 'ava'
 import { execFile } from 'node:child_process'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
+import type { Seen } from './fixtures/leaks.js'
 
 const run = promisify(execFile)
 
 async function scenario<T>(name: string): Promise<T> {
   const { stdout } = await run(process.execPath, ['--expose-gc', path.join(__dirname, 'fixtures', 'leaks.js'), name], { timeout: 60_000 })
   return JSON.parse(stdout) as T
-}
-
-interface Seen {
-  size: number
-  length: number
-  capacity: number
-  offset: number
-  handle: number
-  refCount: number
-  arenaIsArena: boolean
-  ageMs: number | null
-  leaked: boolean
-  stack: string | undefined
 }
 
 test("'all': each dropped Lease is reported once, with size, offset, arena, age and its allocation stack; released ones never", async t => {

@@ -138,13 +138,12 @@ export class BufferPool extends EventEmitter {
     // default pool's lease/release code is untouched. Own methods, so other
     // pools keep the plain prototype ones.
     const handles = this.handles = makeInstrumentedHandles(this.#allocator, host, { tracker, poison, zero })
-    const watch = (lease: Lease): Lease => (tracker === null ? lease : tracker.watch(lease))
     Object.defineProperties(this, {
-      lease: { value: (size: number): Lease => watch(new InstrumentedLease(handles, handles.lease(size), size)), writable: true, configurable: true },
+      lease: { value: (size: number): Lease => this.#newLease(handles.lease(size), size), writable: true, configurable: true },
       tryLease: {
         value: (size: number): Lease | null => {
           const h = handles.tryLease(size)
-          return h < 0 ? null : watch(new InstrumentedLease(handles, h, size))
+          return h < 0 ? null : this.#newLease(h, size)
         },
         writable: true,
         configurable: true,
