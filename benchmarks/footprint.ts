@@ -3,6 +3,7 @@
 // drains around long-lived ones; allocator bookkeeping per slot.
 // measureFootprint() returns figures; printFootprint() formats them.
 import { Allocator } from '../lib/allocator/allocator.js'
+import { adoptedArenas } from '../lib/arenas/arena.js'
 import { BufferPool, type PoolStats } from '../lib/index.js'
 import { row } from './harness.js'
 import { IMIX, MiB, seeded } from './workloads.js'
@@ -62,7 +63,7 @@ export function burstDrain(keepEvery: number): DrainFigures {
 /** Bytes of allocator arrays per slot once every slot of one 16 MiB arena is leased at `size`. */
 export function bookkeepingPerSlot(size: number): number {
   const arenaSize = 16 * MiB
-  const allocator = new Allocator({ arenaSize, maxBytes: arenaSize, arenaOptions: { registration: 'off' }, onGrow: () => {} })
+  const allocator = new Allocator({ arenaSize, maxBytes: arenaSize, arenas: adoptedArenas({ registration: 'off' }), onGrow: () => {} })
   let slots = 0
   while (allocator.leaseClassed(size) >= 0) slots++
   const perSlot = allocator.bookkeepingBytes() / slots

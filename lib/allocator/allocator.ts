@@ -14,11 +14,11 @@
 //   return to the bitmap on overflow and when the pool trims. The caches sit
 //   in `slots` itself, below the first real slot index (FIRST_GRANULE), as
 //   pseudo-slots whose reference count stays 0: the hot path reads one array.
-// - slots[2i + 1] holds the slot's generation in its top 8 bits, its size
-//   class in bits 17-22 and, while leased, the requested length in its low 17
-//   (a huge lease keeps only what its last page holds, 1..4096, there). A handle is i * 256 +
-//   the generation at lease time; freeing a slot bumps its generation, so a
-//   stale handle misses until the slot has been reused 256 times.
+// - slots[2i + 1] holds the slot's generation, size class and, while leased,
+//   the requested length (layout.ts gives the bits). A handle is the slot
+//   index and the generation at lease time; freeing a slot bumps its
+//   generation, so a stale handle misses until the slot has been reused 256
+//   times.
 // - granuleArena[i >> 3] is the arena of slot i's slab. Nothing is counted
 //   per lease: leases per arena (arena.refs, trim) are derived from the slab
 //   records and caches, and bytes and peaks by stats() from the slot words.
@@ -38,13 +38,15 @@
 // method of its own, most of them in slabs.ts (the state, slab management,
 // reclaim and trim). Fields are plain (documented @internal) rather than
 // #private, which costs brand checks.
-import type { ArenaRecord } from '../arenas/arena-set.js'
-import * as layout from './slabs.js'
+import type { ArenaMemory, ArenaRecord } from './arena-set.js'
+import * as layout from './layout.js'
 import { Slabs } from './slabs.js'
 import { CLASS_BY_UNITS, PAGE_SIZE, SIZE_CLASSES } from './size-classes.js'
 
 export type { AllocatorOptions } from './slabs.js'
-export { MAX_SLOTS } from './slabs.js'
+export type { ArenaFactory, ArenaMemory, ArenaRecord } from './arena-set.js'
+export { currentMemory } from './arena-set.js'
+export { MAX_SLOTS } from './layout.js'
 
 // Module-local copies: V8 folds these, not another module's exports.
 const { HUGE, CACHE_SLOTS, CACHE_STRIDE, GRANULE_SHIFT, GEN_SHIFT, CLASS_SHIFT, CLASS_MASK, LENGTH_MASK, NONE, SLAB_STRIDE, BASE, PAGE, PAGES, FREE, FIRST_GRANULE } = layout
@@ -66,7 +68,7 @@ export interface Outstanding {
   leasedBytes: number
 }
 
-export class Allocator extends Slabs {
+export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
   // ---- hot path ---------------------------------------------------------
 
   /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
@@ -164,7 +166,7 @@ export class Allocator extends Slabs {
 
   // ---- reading a live slot (callers validated it) -------------------------
 
-  arenaRecordOf(i: number): ArenaRecord {
+  arenaRecordOf(i: number): ArenaRecord<A> {
     return this.arenas.records[this.granuleArena[i >> GRANULE_SHIFT]!]!
   }
 

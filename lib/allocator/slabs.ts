@@ -3,63 +3,21 @@
 // slots in the bitmap, placing and retiring slabs, reclaiming and trimming.
 // The invariants are stated at the top of allocator.ts, whose Allocator adds
 // the hot path and the readers to this class.
-import type { ArenaOptions } from '../arenas/arena.js'
-import { ArenaSet } from '../arenas/arena-set.js'
+import { ArenaSet, type ArenaFactory, type ArenaMemory } from './arena-set.js'
+import {
+  BASE, BUCKETS, CACHE_SLOTS, CLASS_MASK, CLASS_SHIFT, FIRST_GRANULE, FREE, GRANULE_SHIFT, HINT, HUGE, LIST, MAX_SLOTS, NEXT,
+  NONE, PAGE, PAGES, PREV, RETIRED, SLAB_STRIDE, cacheAt,
+} from './layout.js'
 import { lowestBit, setBits } from './page-map.js'
 import { SIZE_CLASSES } from './size-classes.js'
 
 const CLASS_COUNT = SIZE_CLASSES.length
-/** Class id of page runs above the largest class. */
-export const HUGE = CLASS_COUNT
-export const CACHE_SLOTS = 64
-/**
- * Per class, in `slots` below the first real slot: CACHE_SLOTS + 1
- * pseudo-slots, its cache's count, then a stack of recently freed slot
- * indices, each value in a pseudo-slot's second word (`cacheAt(c)` is the
- * count's word, cached slot k is 2k + 2 words on). The hot path then needs
- * one typed array, not two. A pseudo-slot's first word (its reference count)
- * stays 0, so a handle naming one is never live.
- */
-export const CACHE_STRIDE = 2 * (CACHE_SLOTS + 1)
-/** The first granule of real slots: the caches' pseudo-slots come before it. */
-export const FIRST_GRANULE = Math.ceil(((CLASS_COUNT + 1) * (CACHE_SLOTS + 1)) / 8)
-export const GRANULE_SHIFT = 3
-export const GEN_SHIFT = 24
-export const CLASS_SHIFT = 17
-export const CLASS_MASK = 63
-export const LENGTH_MASK = (1 << CLASS_SHIFT) - 1
-export const NONE = -1
 
-// Partial slabs sit in one of BUCKETS lists per class by how free they are;
-// a class takes from the fullest first, so nearly empty slabs drain and go.
-const BUCKETS = 4
-// List ids: c * BUCKETS + b for partial slabs, RETIRED + c for retired records.
-const RETIRED = CLASS_COUNT * BUCKETS
-
-// Slab record fields, one 32-byte record per slab. Its class is in its slot
-// words, its arena in granuleArena.
-export const SLAB_STRIDE = 8
-export const BASE = 0 // first slot index
-export const PAGE = 1 // first page in the arena
-export const PAGES = 2
-export const FREE = 3 // 1 bits in the bitmap
-const HINT = 4 // no bitmap word below this one has a 1 bit
-const LIST = 5 // the list it is on, or NONE (in use and unlisted, or current)
-const PREV = 6
-const NEXT = 7
-
-/** The word holding class c's cache count (see CACHE_STRIDE). */
-export function cacheAt(c: number): number {
-  return c * CACHE_STRIDE + 1
-}
-
-/** Slot indices stop at 2^24 so that a handle stays below 2^32. */
-export const MAX_SLOTS = 1 << 24
-
-export interface AllocatorOptions {
+export interface AllocatorOptions<A extends ArenaMemory> {
   arenaSize: number
   maxBytes: number
-  arenaOptions: ArenaOptions
+  /** Where arenas come from: the pool's registered ones, or a test's fakes. */
+  arenas: ArenaFactory<A>
   /** Called after the pool gains an arena (on a lease's slow path). */
   onGrow: () => void
 }
@@ -75,7 +33,7 @@ function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: numb
 }
 
 /** @internal All fields: the package exports none of this. */
-export class Slabs {
+export class Slabs<A extends ArenaMemory> {
   /**
    * @internal Per slot, two words: refCount, then generation | class | length.
    * The caches' pseudo-slots (see CACHE_STRIDE) come first. HUGE's count is
@@ -103,12 +61,12 @@ export class Slabs {
   readonly classCurrent = new Int32Array(CLASS_COUNT).fill(NONE)
   readonly classSlabs = new Int32Array(CLASS_COUNT + 1)
   readonly classFree = new Int32Array(CLASS_COUNT)
-  readonly arenas: ArenaSet
-  readonly options: AllocatorOptions
+  readonly arenas: ArenaSet<A>
+  readonly options: AllocatorOptions<A>
 
-  constructor(options: AllocatorOptions) {
+  constructor(options: AllocatorOptions<A>) {
     this.options = options
-    this.arenas = new ArenaSet(options.arenaSize, options.maxBytes, options.arenaOptions, () => this.leasesByArena())
+    this.arenas = new ArenaSet(options.arenaSize, options.maxBytes, options.arenas, () => this.leasesByArena())
     SIZE_CLASSES.forEach((sizeClass, c) => {
       this.classSize[c] = sizeClass.size
       this.classSlots[c] = sizeClass.slotsPerSlab

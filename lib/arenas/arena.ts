@@ -7,6 +7,7 @@
 // its memory freed with its last view: a safety net, not a way to work.
 import { binding, type NativeArena } from './native.js'
 import { platform } from './platform.js'
+import { optionalBoolean, optionsObject } from '../arguments.js'
 import {
   PoolError,
   illegalConstructor,
@@ -50,36 +51,6 @@ export function arenaSize(size: unknown, name = 'size'): number {
   if (!Number.isSafeInteger(size) || size < 1 || size > max) throw outOfRange(name, `an integer >= 1 && <= ${max}`, size)
   const granularity = platform().allocationGranularity
   return Math.ceil(size / granularity) * granularity
-}
-
-/**
- * The known options, read once into a plain object. An unknown key (a typo
- * such as maxByte) is refused with ERR_INVALID_ARG_VALUE naming it, rather
- * than silently leaving the default; an object whose keys or values cannot
- * be read (a revoked proxy, a throwing getter) is refused as of the wrong type.
- */
-export function optionsObject<T extends object>(options: unknown, known: ReadonlyArray<keyof T & string>, name = 'options'): Partial<T> {
-  if (options === undefined) return {}
-  if (options === null || typeof options !== 'object') throw invalidArgType(name, 'of type object', options)
-  const read: Partial<T> = {}
-  let keys: string[]
-  try {
-    keys = Object.keys(options)
-    for (const key of known) read[key] = (options as T)[key]
-  } catch {
-    throw invalidArgType(name, 'an object whose options can be read', options)
-  }
-  const unknown = keys.find(key => !(known as readonly string[]).includes(key))
-  if (unknown !== undefined) {
-    throw invalidArgValue(`${name}.${unknown}`, `left out: ${name} takes only ${known.join(', ')}`, (options as Record<string, unknown>)[unknown])
-  }
-  return read
-}
-
-export function optionalBoolean(value: unknown, name: string): boolean {
-  if (value === undefined) return false
-  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value)
-  return value
 }
 
 function isRegistrar(value: unknown): value is Registrar {
@@ -128,10 +99,25 @@ const unclosed = new FinalizationRegistry<Registration>(registration => {
 })
 
 // A pool adopts the arenas it creates: it counts their leases in its own
-// array and alone may close them. Assigned in Arena's static block, so only
-// this package's modules reach them (the package exports only its index).
-export let adoptArena: (arena: Arena, leases: () => number) => void
-export let closeAdoptedArena: (arena: Arena) => void
+// array and alone may close them. Assigned in Arena's static block.
+let adoptArena: (arena: Arena, leases: () => number) => void
+let closeAdoptedArena: (arena: Arena) => void
+
+/**
+ * The arena factory a pool hands its allocator: arenas made with `options`,
+ * adopted (their users are the leases `leases()` counts, and only the pool
+ * may close them).
+ */
+export function adoptedArenas(options: ArenaOptions): { open(size: number, leases: () => number): Arena; close(arena: Arena): void } {
+  return {
+    open(size, leases) {
+      const arena = Arena.create(size, options)
+      adoptArena(arena, leases)
+      return arena
+    },
+    close: arena => closeAdoptedArena(arena),
+  }
+}
 
 /** Throws ERR_INVALID_THIS unless receiver is an Arena; assigned in Arena's static block. */
 let checkArena: (receiver: unknown) => void

@@ -12,7 +12,7 @@
 //   the ring cannot be swapped under it by a reused fd number.
 import * as fs from 'node:fs'
 import type { Registrar } from './arena.js'
-import { optionsObject } from './arena.js'
+import { optionsObject, wholeNumber } from '../arguments.js'
 import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange, type SystemErrorInfo } from '../errors.js'
 import { ioUringNative, type FixedBufferTableHandle } from './io-uring-native.js'
 
@@ -64,8 +64,8 @@ export class IoUringRegistrar implements Registrar {
   /** A ring of the package's own, with a sparse table of `slots` slots. Linux 5.19+. */
   static create(options?: IoUringCreateOptions): IoUringRegistrar {
     const opts = optionsObject<IoUringCreateOptions>(options, ['slots', 'entries'])
-    const slots = whole(opts.slots, 'options.slots', 1, MAX_SLOTS, DEFAULT_SLOTS)
-    const entries = whole(opts.entries, 'options.entries', 1, MAX_ENTRIES, DEFAULT_ENTRIES)
+    const slots = wholeNumber(opts.slots, 'options.slots', 1, MAX_SLOTS, DEFAULT_SLOTS)
+    const entries = wholeNumber(opts.entries, 'options.entries', 1, MAX_ENTRIES, DEFAULT_ENTRIES)
     requireIoUring()
     return new IoUringRegistrar(constructing, call('create', () => ioUringNative.create(entries, slots)), 0, slots)
   }
@@ -78,8 +78,8 @@ export class IoUringRegistrar implements Registrar {
   static attach(ringFd: number, options?: IoUringAttachOptions): IoUringRegistrar {
     const fd = descriptor(ringFd, 'ringFd')
     const opts = optionsObject<IoUringAttachOptions>(options, ['firstSlot', 'slots', 'createTable'])
-    const firstSlot = whole(opts.firstSlot, 'options.firstSlot', 0, MAX_SLOTS - 1, 0)
-    const slots = whole(opts.slots, 'options.slots', 1, MAX_SLOTS - firstSlot, Math.min(DEFAULT_SLOTS, MAX_SLOTS - firstSlot))
+    const firstSlot = wholeNumber(opts.firstSlot, 'options.firstSlot', 0, MAX_SLOTS - 1, 0)
+    const slots = wholeNumber(opts.slots, 'options.slots', 1, MAX_SLOTS - firstSlot, Math.min(DEFAULT_SLOTS, MAX_SLOTS - firstSlot))
     if (opts.createTable !== undefined && typeof opts.createTable !== 'boolean') {
       throw invalidArgType('options.createTable', 'of type boolean', opts.createTable)
     }
@@ -244,14 +244,7 @@ function bytes(n: number): string {
   return n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`
 }
 
-function whole(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value)
-  return value
-}
-
 function descriptor(fd: unknown, name: string): number {
   if (typeof fd !== 'number') throw invalidArgType(name, 'of type number', fd)
-  return whole(fd, name, 0, 2 ** 31 - 1, fd)
+  return wholeNumber(fd, name, 0, 2 ** 31 - 1, fd)
 }

@@ -1,11 +1,11 @@
 // The zero-allocation face of a pool: a lease is a number (a handle).
 // Every method validates the handle: a stale one throws RIOPOOL_RELEASED
 // instead of touching a lease that is no longer the caller's.
-import type { Allocator } from '../allocator/allocator.js'
-import type { Arena } from '../arenas/arena.js'
-import { currentMemory } from '../arenas/arena-set.js'
+import { currentMemory, type Allocator } from '../allocator/allocator.js'
 import { MAX_CLASS_SIZE } from '../allocator/size-classes.js'
+import type { Arena } from '../arenas/arena.js'
 import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange } from '../errors.js'
+import type { Instruments } from './instruments.js'
 import { rioBufAt, rioBufTarget, writeRioBuf } from './rio-buf.js'
 
 const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds
@@ -21,17 +21,14 @@ export interface HandleHost {
   freed(): void
 }
 
-// Only makeHandles (and the instrumented subclass's maker) pass it: users
-// cannot make a Handles of their own.
+// Only makeHandles passes it: users cannot make a Handles of their own.
 const constructing = Symbol('Handles')
-/** For the package's own subclass (instrumented.ts); the package exports only its index. */
-export const HANDLES_CONSTRUCT_TOKEN: symbol = constructing
 // The Handles pools made, for telling a foreign receiver apart on error paths (never on the hot path).
 const madeByPools = new WeakSet<object>()
 
 /** For BufferPool only (the package exports only its index, so users cannot reach these). */
-export function makeHandles(allocator: Allocator, host: HandleHost): Handles {
-  return new Handles(allocator, host, constructing)
+export function makeHandles(allocator: Allocator<Arena>, host: HandleHost, instruments: Instruments | null): Handles {
+  return new Handles(allocator, host, instruments, constructing)
 }
 
 export function isHandles(value: unknown): value is Handles {
@@ -40,32 +37,50 @@ export function isHandles(value: unknown): value is Handles {
 
 export function closeHandles(handles: Handles): void {
   handles.closed = 1
+  handles.slowLease = 1
 }
 
 export function setHandlesAttention(handles: Handles, on: boolean): void {
   handles.attention = on ? 1 : 0
+  handles.slowRelease = on || handles.instruments !== null ? 1 : 0
 }
 
 // The fields below are plain, not #private (a brand check per access on the
-// hot path), and marked @internal: they are not part of the API. The object
-// fields are `declare`d, set only by the constructor: a class field starts as
-// undefined, and V8 then forgets the type the field holds and checks its map
-// on every use.
+// hot path), and marked @internal: they are not part of the API. They are
+// `declare`d, set only by the constructor: a class field starts as undefined,
+// and V8 then forgets the type the field holds and checks its map on every use.
+//
+// The hot path reads one flag per call, slowLease or slowRelease; any other
+// state (closing, a pool's checks, a host listening for frees) sets the flag,
+// and the out-of-line path does the rest. So a pool's checks (instruments)
+// hold however lease or release is reached: through a face's method, the
+// prototype's, a subclass's super call or a detached method.
 export class Handles {
   /** @internal */
-  declare readonly allocator: Allocator
+  declare readonly allocator: Allocator<Arena>
   /** @internal */
   declare readonly host: HandleHost
+  /** @internal The pool's checks (leak tracking, poison, zero), or null. */
+  declare readonly instruments: Instruments | null
   /** @internal 1 once the pool is closing. */
-  closed = 0
-  /** @internal Non-zero while the host wants to hear of frees (waiters, or closing). */
-  attention = 0
+  declare closed: number
+  /** @internal Non-zero while the host wants to hear of frees (waiters, closing, maintenance). */
+  declare attention: number
+  /** @internal Non-zero: every lease takes the out-of-line path (closing, or instruments). */
+  declare slowLease: number
+  /** @internal Non-zero: every release takes the out-of-line path (attention, or instruments). */
+  declare slowRelease: number
 
   /** @internal Made by BufferPool. */
-  constructor(allocator: Allocator, host: HandleHost, token?: symbol) {
+  constructor(allocator: Allocator<Arena>, host: HandleHost, instruments: Instruments | null, token?: symbol) {
     if (token !== constructing) throw illegalConstructor('Handles')
     this.allocator = allocator
     this.host = host
+    this.instruments = instruments
+    this.closed = 0
+    this.attention = 0
+    this.slowLease = instruments !== null ? 1 : 0
+    this.slowRelease = instruments !== null ? 1 : 0
     madeByPools.add(this)
   }
 
@@ -199,15 +214,12 @@ export function leaseHandle(handles: Handles, size: number): number {
 }
 
 export function releaseHandle(handles: Handles, h: number, n: number): boolean {
-  if (n === 1 && typeof h === 'number' && handles.allocator.releaseOne(h)) {
-    if (handles.attention !== 0) handles.host.freed()
-    return true
-  }
+  if (n === 1 && typeof h === 'number' && handles.slowRelease === 0 && handles.allocator.releaseOne(h)) return true
   return releaseOther(handles, h, n)
 }
 
-function leaseOrNone(handles: Handles, size: number): number {
-  if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.closed === 0) {
+export function leaseOrNone(handles: Handles, size: number): number {
+  if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.slowLease === 0) {
     return handles.allocator.leaseClassed(size)
   }
   return leaseOther(handles, size)
@@ -218,20 +230,32 @@ function leaseOther(handles: Handles, size: unknown): number {
   if (!isHandles(handles)) throw invalidThis('Handles')
   if (handles.closed !== 0) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
   checkLeaseSize(size, handles.host.maxLeaseSize)
-  return size <= MAX_CLASS_SIZE ? handles.allocator.leaseClassed(size) : handles.allocator.leaseHuge(size)
+  const allocator = handles.allocator
+  const h = size <= MAX_CLASS_SIZE ? allocator.leaseClassed(size) : allocator.leaseHuge(size)
+  if (h >= 0 && handles.instruments !== null) handles.instruments.leased(allocator, h, size)
+  return h
 }
 
-/** Any release but the last reference of a live lease going at once: validates, then drops n. */
+/**
+ * Any release the hot path does not take (another n, a lease still shared,
+ * a bad handle, a host listening, instruments on): validates, then drops n.
+ */
 function releaseOther(handles: Handles, h: number, n: number): boolean {
   const allocator = handles.allocator
   const i = live(handles, h)
+  const refs = allocator.slots[2 * i]!
   if (n !== 1) {
     refCountArg(n)
-    const refs = allocator.slots[2 * i]!
     if (n > refs) throw new PoolError('RIOPOOL_RELEASED', `Cannot release ${n} references: the lease holds ${refs}`)
   }
+  const instruments = handles.instruments
+  // Filled while still live (its length is still known), and only by the release that frees it: that one cannot then fail.
+  if (instruments !== null && n === refs) instruments.beforeFree(allocator, i)
   const freed = allocator.releaseSlot(i, n)
-  if (freed && handles.attention !== 0) handles.host.freed()
+  if (freed) {
+    if (instruments !== null) instruments.freed(h)
+    if (handles.attention !== 0) handles.host.freed()
+  }
   return freed
 }
 

@@ -12,6 +12,7 @@
 // at it, and close() stops waiting for it. Handles are numbers, which GC cannot
 // watch: their records serve pool.outstanding() (age and stack) only.
 import * as path from 'node:path'
+import { slotOf } from '../allocator/layout.js'
 import type { Arena } from '../arenas/arena.js'
 import type { Lease } from './lease.js'
 
@@ -99,7 +100,7 @@ export class LeakTracker {
     if (!this.#every && --this.#countdown !== 0) return
     if (!this.#every) this.#countdown = this.#nextGap()
     const record = new LeaseRecord(handle, length, this.#withStacks)
-    const slot = handle >>> 8
+    const slot = slotOf(handle)
     if (slot >= this.#trackedSlots.length) this.#growTrackedSlots(slot)
     this.#trackedSlots[slot] = 1
     this.records.set(slot, record)
@@ -120,11 +121,11 @@ export class LeakTracker {
 
   /** Called when a lease is freed (its last reference gone), through either face. */
   freed(handle: number): void {
-    if (this.#trackedSlots[handle >>> 8] === 1) this.#forget(handle)
+    if (this.#trackedSlots[slotOf(handle)] === 1) this.#forget(handle)
   }
 
   #forget(handle: number): void {
-    const slot = handle >>> 8
+    const slot = slotOf(handle)
     if (this.records.get(slot)?.handle !== handle) return
     this.records.delete(slot)
     this.#trackedSlots[slot] = 0
@@ -139,7 +140,7 @@ export class LeakTracker {
 
   /** The record of a live handle, if it was tracked. */
   recordOf(handle: number): LeaseRecord | undefined {
-    const record = this.records.get(handle >>> 8)
+    const record = this.records.get(slotOf(handle))
     return record?.handle === handle ? record : undefined
   }
 
@@ -149,7 +150,7 @@ export class LeakTracker {
   }
 
   #collected(record: LeaseRecord): void {
-    if (this.records.get(record.handle >>> 8) !== record || !this.#isLive(record.handle)) return
+    if (this.records.get(slotOf(record.handle)) !== record || !this.#isLive(record.handle)) return
     record.leaked = true
     this.leaked.add(record.handle)
     this.#onLeak(record)

@@ -2,8 +2,8 @@
 // never recycled: a Lease released through its own methods stays released
 // whatever becomes of its slot.
 import type { Arena } from '../arenas/arena.js'
-import { isHandles, releaseHandle, type Handles } from './handles.js'
 import { PoolError, invalidThis } from '../errors.js'
+import { isHandles, releaseHandle, type Handles } from './handles.js'
 
 // Fields are plain, not #private (a brand check per access on the hot path),
 // and those marked @internal are not part of the API. They are `declare`d so
@@ -112,6 +112,13 @@ export class Lease {
   }
 }
 
+/** The Lease over a handle just leased; a pool with leak detection watches it. */
+export function leaseObject(handles: Handles, h: number, size: number): Lease {
+  const lease = new Lease(handles, h, size)
+  // slowLease is set for a closing pool too, which leases nothing.
+  return handles.slowLease === 0 || handles.instruments === null ? lease : handles.instruments.watch(lease)
+}
+
 // Also catches a release made through pool.handles, as long as the slot has
 // not been reused 256 times since (the handle guarantee).
 function liveHandle(lease: Lease): number {
@@ -131,7 +138,7 @@ function refCountOf(lease: Lease): number {
 }
 
 /** What a member throws: the error itself, or ERR_INVALID_THIS when its receiver is not a pool's Lease. */
-export function receiverError(receiver: unknown, error: unknown): unknown {
+function receiverError(receiver: unknown, error: unknown): unknown {
   let ours = false
   try {
     ours = receiver instanceof Lease && isHandles(receiver._handles)
@@ -141,6 +148,6 @@ export function receiverError(receiver: unknown, error: unknown): unknown {
   return ours ? error : invalidThis('Lease')
 }
 
-export function released(): PoolError {
+function released(): PoolError {
   return new PoolError('RIOPOOL_RELEASED', 'The lease has been released')
 }

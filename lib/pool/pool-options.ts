@@ -1,8 +1,9 @@
 // BufferPool's options, read once and checked together: what the constructor
 // gets is a complete record of plain values, defaults filled in.
-import { arenaSize, optionalBoolean, optionsObject, registrationOption, type RegistrationOption } from '../arenas/arena.js'
+import { oneOf, optionalBoolean, optionsObject, wholeNumber } from '../arguments.js'
+import { arenaSize, registrationOption, type RegistrationOption } from '../arenas/arena.js'
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors.js'
-import type { ZeroMode } from './instrumented.js'
+import type { ZeroMode } from './instruments.js'
 import { DEFAULT_SAMPLE_RATE, type LeakDetection, type LeakReport } from './leak-tracker.js'
 import { MAX_CLASS_SIZE } from '../allocator/size-classes.js'
 
@@ -90,26 +91,10 @@ export function poolSettings(options: unknown): PoolSettings {
   }
 }
 
-export function wholeNumber(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
-  if (!(value >= min && value <= max) || (value !== Infinity && !Number.isSafeInteger(value))) {
-    throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value)
-  }
-  return value
-}
-
 function sampleRateOption(value: unknown, leakDetection: LeakDetection): number {
   if (value === undefined) return DEFAULT_SAMPLE_RATE
   if (typeof value !== 'number') throw invalidArgType('options.sampleRate', 'of type number', value)
   if (!(value > 0 && value <= 1)) throw outOfRange('options.sampleRate', '> 0 && <= 1', value)
   if (leakDetection !== 'sample') throw invalidArgValue('options.sampleRate', "given only with leakDetection: 'sample'", value)
   return value
-}
-
-/** Options naming a choice among strings: its value, or the default when undefined. */
-function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
-  if (value === undefined) return choices[0]!
-  if (!(choices as readonly unknown[]).includes(value)) throw invalidArgValue(name, `one of ${choices.map(c => `'${c}'`).join(', ')}`, value)
-  return value as T
 }

@@ -1,17 +1,41 @@
-// The arenas of one pool: where page runs go (the lowest-addressed arena with
-// room, then a new arena within maxBytes), which hold no lease, and closing
-// the idle ones. Arena ids are small integers, reused after an arena
-// closes. Filling low arenas first lets high ones empty after a burst, so
-// trim() can give them back. Page and byte counts are plain arithmetic (no
-// `|`, `>>` or `<<`), so arenas up to 4 GiB never wrap.
-import { Arena, adoptArena, closeAdoptedArena, type ArenaOptions } from './arena.js'
-import { PageMap } from '../allocator/page-map.js'
-import { PAGE_SIZE } from '../allocator/size-classes.js'
+// The allocator's record of its arenas: each carved into 4 KiB pages
+// (PageMap), where page runs go (the lowest-addressed arena with room, then a
+// new arena within maxBytes), which hold no lease, and closing the idle ones.
+// Arena ids are small integers, reused after an arena closes. Filling low
+// arenas first lets high ones empty after a burst, so trim() can give them
+// back. Page and byte counts are plain arithmetic (no `|`, `>>` or `<<`), so
+// arenas up to 4 GiB never wrap.
+//
+// Arenas come from a factory passed in: the pool passes one that makes real,
+// registered arenas (arenas/arena.ts); tests pass fakes over plain memory. So
+// the allocator loads, and can be tested, without the addon.
+import { PageMap } from './page-map.js'
+import { PAGE_SIZE } from './size-classes.js'
 
 const RIO_INVALID_BUFFERID = 0xffffffffn
 
-export interface ArenaRecord {
-  readonly arena: Arena
+/** What the allocator needs of an arena. */
+export interface ArenaMemory {
+  /** Bytes: a whole number of pages. */
+  readonly size: number
+  /** Where it starts: arenas are kept in address order. */
+  readonly address: bigint
+  /** Its registration's id (RIO_BUFFERID, io_uring slot); null when unregistered. */
+  readonly bufferId: bigint | null
+  /** The whole arena, zero-copy; a new view once a transfer detached the last. */
+  readonly buffer: Uint8Array
+}
+
+/** Makes and closes the arenas of one allocator. */
+export interface ArenaFactory<A extends ArenaMemory> {
+  /** A new registered arena of `size` bytes, whose live leases `leases` counts. OS failures throw. */
+  open(size: number, leases: () => number): A
+  /** Deregisters and frees it. If it throws (a Registrar failed), the arena stays whole. */
+  close(arena: A): void
+}
+
+export interface ArenaRecord<A extends ArenaMemory = ArenaMemory> {
+  readonly arena: A
   readonly pages: PageMap
   /** RIO_BUF's BufferId, split for writing: the sentinel 0xFFFFFFFF when unregistered. */
   readonly idLow: number
@@ -25,8 +49,8 @@ export interface ArenaRecord {
   memoryOffset: number
 }
 
-export class ArenaSet {
-  readonly records: Array<ArenaRecord | null> = []
+export class ArenaSet<A extends ArenaMemory> {
+  readonly records: Array<ArenaRecord<A> | null> = []
   bytes = 0
   peakBytes = 0
   /** Where the last successful place*() put its pages. */
@@ -37,14 +61,14 @@ export class ArenaSet {
   readonly #byAddress: number[] = []
   readonly #arenaSize: number
   readonly #maxBytes: number
-  readonly #options: ArenaOptions
+  readonly #factory: ArenaFactory<A>
   // Leases live per arena id, derived by the allocator (cold: O(slabs)).
   readonly #leasesByArena: () => Int32Array
 
-  constructor(arenaSize: number, maxBytes: number, options: ArenaOptions, leasesByArena: () => Int32Array) {
+  constructor(arenaSize: number, maxBytes: number, factory: ArenaFactory<A>, leasesByArena: () => Int32Array) {
     this.#arenaSize = arenaSize
     this.#maxBytes = maxBytes
-    this.#options = options
+    this.#factory = factory
     this.#leasesByArena = leasesByArena
   }
 
@@ -86,7 +110,7 @@ export class ArenaSet {
   /** Deregisters and frees arena a. Precondition: it is idle and its pages are all free. */
   close(a: number): void {
     const { arena } = this.records[a]!
-    closeAdoptedArena(arena) // may throw (a Registrar's deregister): the arena then stays, whole
+    this.#factory.close(arena) // may throw (a Registrar's deregister): the arena then stays, whole
     this.records[a] = null
     this.#freeIds.push(a)
     this.#byAddress.splice(this.#byAddress.indexOf(a), 1)
@@ -103,10 +127,12 @@ export class ArenaSet {
   }
 
   #add(): number {
-    const arena = Arena.create(this.#arenaSize, this.#options)
+    // The id is taken only once the arena exists: a factory that throws consumes none.
+    const freeIds = this.#freeIds
+    const a = freeIds.length !== 0 ? freeIds[freeIds.length - 1]! : this.records.length
+    const arena = this.#factory.open(this.#arenaSize, () => this.#leasesByArena()[a]!)
+    if (freeIds.length !== 0) freeIds.pop()
     const id = arena.bufferId ?? RIO_INVALID_BUFFERID
-    const a = this.#freeIds.pop() ?? this.records.length
-    adoptArena(arena, () => this.#leasesByArena()[a]!)
     this.records[a] = {
       arena,
       pages: new PageMap(Math.floor(arena.size / PAGE_SIZE)),
@@ -124,7 +150,7 @@ export class ArenaSet {
 }
 
 /** The record's ArrayBuffer, remade from the arena once a transfer (a BYOB read) has detached it. */
-export function currentMemory(record: ArenaRecord): ArrayBuffer {
+export function currentMemory(record: ArenaRecord<ArenaMemory>): ArrayBuffer {
   if (record.memory.byteLength === 0) {
     const view = record.arena.buffer
     record.memory = view.buffer as ArrayBuffer
