@@ -1,8 +1,8 @@
 'use strict'
 // npm test's build of the test-only native helpers in test/native, with
 // node-gyp like the addon itself: on Windows the RIO loopback that
-// test/rio-real.test.ts drives real Registered I/O with (Winsock code), on
-// Linux the io_uring submitter of test/io-uring-*.test.ts. Elsewhere it says
+// test/rio/rio-real.test.ts drives real Registered I/O with (Winsock code), on
+// Linux the io_uring submitter of test/io-uring/*.test.ts. Elsewhere it says
 // so and does nothing (npm run test:windows cross-builds the RIO one for
 // Wine in scripts/windows/build.js).
 //

@@ -22,6 +22,7 @@
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+const { testFiles } = require('./test-files.js')
 
 const root = path.resolve(__dirname, '..')
 const listDir = path.join(__dirname, 'mutants')
@@ -106,7 +107,7 @@ async function build(kinds) {
 }
 
 function runTests(tests) {
-  const files = tests.map((name) => path.join('dist', 'test', `${name}.test.js`))
+  const files = testFiles(tests)
   const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
   return run(process.execPath, [ava, ...files], TEST_TIMEOUT_MS)
 }

@@ -1,6 +1,6 @@
 'use strict'
 // What the packed package holds, judged by file list: shared by
-// test/package-contents.test.ts (npm pack --dry-run of this checkout) and
+// test/repository/package-contents.test.ts (npm pack --dry-run of this checkout) and
 // scripts/test-package.js (the installed tarball).
 const fs = require('node:fs')
 const path = require('node:path')

@@ -3,7 +3,7 @@
 // block preceded by `<!-- snippet: index.js -->` is the file index.js of a
 // default `npm init -y` project (CommonJS; `.mjs` for ES modules); one preceded
 // by `<!-- stdout: index.js index.mjs -->` is what those files print. Both
-// test/readme-snippets.test.ts (against this checkout) and
+// test/repository/readme-snippets.test.ts (against this checkout) and
 // scripts/test-package.js (against the packed tarball) run them from here.
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')

@@ -7,9 +7,10 @@
 const { execFileSync, spawnSync } = require('node:child_process')
 const path = require('node:path')
 const { buildSimulated } = require('./build-simulated.js')
+const { testFiles } = require('./test-files.js')
 
 const root = path.resolve(__dirname, '..')
-const tests = ['hostile', 'fuzz', 'arena', 'rio-simulated', 'memory-release', 'pool-close'].map((name) => `dist/test/${name}.test.js`)
+const testNames = ['hostile', 'fuzz', 'arena', 'rio-simulated', 'memory-release', 'pool-close']
 
 async function main() {
   if (process.platform !== 'linux') {
@@ -31,7 +32,7 @@ async function main() {
   const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
   // ASan intercepts mlock() and does nothing, so the VmLck tests cannot hold there.
   console.log("test:asan: leaving out the tests that read VmLck (ASan's mlock() locks nothing)")
-  const result = spawnSync(process.execPath, [ava, '--serial', '--match', '!*VmLck*', ...tests], { cwd: root, env, stdio: 'inherit' })
+  const result = spawnSync(process.execPath, [ava, '--serial', '--match', '!*VmLck*', ...testFiles(testNames)], { cwd: root, env, stdio: 'inherit' })
   process.exitCode = result.status ?? 1
 }
 

@@ -6,6 +6,7 @@
 const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+const { testFiles } = require('./test-files.js')
 
 const VERSION = '22.23.5'
 const root = path.resolve(__dirname, '..')
@@ -26,7 +27,7 @@ if (process.platform !== 'linux' || process.arch !== 'x64') {
 } else {
   install()
   const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
-  const tests = ['hostile', 'memory-release'].map((name) => `dist/test/${name}.test.js`)
+  const tests = testFiles(['hostile', 'memory-release'])
   const result = spawnSync(node, [ava, ...tests], { cwd: root, stdio: 'inherit' })
   process.exitCode = result.status ?? 1
 }

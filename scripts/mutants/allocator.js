@@ -44,7 +44,7 @@ module.exports = [
   },
   {
     id: 'budget-off-by-one',
-    file: 'lib/arenas/arena-set.ts',
+    file: 'lib/allocator/arena-set.ts',
     search: 'this.bytes + this.#arenaSize > this.#maxBytes',
     replace: 'this.bytes + this.#arenaSize >= this.#maxBytes',
     tests: ['pool-model', 'pool-growth'],

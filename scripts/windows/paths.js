@@ -24,6 +24,6 @@ module.exports = {
     simulated: path.join(cache, 'simulated'),
   },
   // The test-only RIO loopback helper (test/native), named to
-  // test/rio-real.test.ts with RIO_BUFFER_POOL_TEST_HELPERS.
+  // test/rio/rio-real.test.ts with RIO_BUFFER_POOL_TEST_HELPERS.
   testHelperDir: path.join(cache, 'test-helpers'),
 }

@@ -6,13 +6,13 @@
 // The cross-built addon reaches the Windows node.exe through node-gyp-build's
 // RIO_BUFFER_POOL_PREBUILD (it then looks in that directory's build/Release),
 // so the Linux build/ stays as it is. RIO_BUFFER_POOL_SIMULATED names the
-// simulated-RIO variant for test/rio-simulated.test.ts.
+// simulated-RIO variant for test/rio/rio-simulated.test.ts.
 //
 // Wine implements no Registered I/O, so the release addon reports RIO as
 // unavailable (WSAEOPNOTSUPP); the RIO path itself runs against the simulation.
-// RIO_BUFFER_POOL_UNDER_WINE=1 tells test/windows-wine.test.ts where it runs,
+// RIO_BUFFER_POOL_UNDER_WINE=1 tells test/rio/windows-wine.test.ts where it runs,
 // and RIO_BUFFER_POOL_TEST_HELPERS names the cross-built test/native helper
-// for test/rio-real.test.ts (whose real-RIO tests then skip, saying why).
+// for test/rio/rio-real.test.ts (whose real-RIO tests then skip, saying why).
 const { execFileSync } = require('node:child_process')
 const path = require('node:path')
 const { ensurePrerequisites } = require('./prerequisites.js')

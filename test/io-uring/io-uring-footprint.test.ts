@@ -1,0 +1,71 @@
+// What io_uring registration costs for real, read from /proc/self/status
+// VmPin in child processes (programs/io-uring-*.ts) so no other test's
+// registrations are counted: one slot per arena pins exactly the arenas;
+// small buffers registered one by one pin at least a page each; a clone pins
+// nothing more; and RLIMIT_MEMLOCK refuses growth with advice, not a crash.
+import { execFile } from 'node:child_process'
+import * as path from 'node:path'
+import { promisify } from 'node:util'
+import { platform } from '../../lib/index.js'
+import { uring, uringClone } from '../support/uring-test.js'
+
+const run = promisify(execFile)
+const fixture = (name: string) => path.join(__dirname, '..', 'programs', name)
+const MiB = 1024 * 1024
+
+interface Pinning {
+  page: number
+  pooled: { leases: number; leaseSize: number; arenaBytes: number; slots: number; pinned: number }
+  individual: { buffers: number; bufferSize: number; slots: number; pinned: number; afterDeregister: number }
+  clone: { afterClone: number; afterNewArena: number; arenaSize: number } | null
+  afterClose: number
+}
+
+uring('VmPin equals the registered arena bytes; the same small buffers registered one by one pin at least a page each', async t => {
+  const page = platform().pageSize
+  const { stdout } = await run(process.execPath, [fixture('io-uring-pinning.js'), String(page)])
+  const { pooled, individual, afterClose } = JSON.parse(stdout) as Pinning
+  t.log(`pooled: ${pooled.leases} leases of ${pooled.leaseSize} B in ${pooled.slots} slots pin ${pooled.pinned / 1024} KiB`)
+  t.log(`one by one: ${individual.buffers} buffers of ${individual.bufferSize} B in ${individual.slots} slots pin ${individual.pinned / 1024} KiB`)
+  const ratio = individual.pinned / pooled.pinned
+  t.log(`ratio ${ratio.toFixed(2)}; per buffer ${(individual.pinned / individual.buffers / page).toFixed(2)} pages one by one, ${(pooled.pinned / pooled.leases / page).toFixed(2)} pooled`)
+  t.is(pooled.pinned, pooled.arenaBytes, 'pinned bytes are exactly the arenas')
+  t.is(pooled.slots, pooled.arenaBytes / (256 * 1024), 'one slot per arena')
+  t.true(individual.pinned >= individual.buffers * page, 'at least a page per registration')
+  // 1500 B buffers packed end to end straddle a page boundary about a third
+  // of the time: ~1.37 pages each, against ~0.43 pooled.
+  t.true(ratio >= 2.5, `one by one pins ${ratio.toFixed(2)}x the pooled bytes`)
+  t.is(individual.afterDeregister, 0, 'deregistering unpins')
+  t.is(afterClose, 0, 'closing the pool unpins everything')
+})
+
+uringClone('cloneInto() shares the slots without pinning again: VmPin does not grow; a later arena is pinned once', async t => {
+  const { stdout } = await run(process.execPath, [fixture('io-uring-pinning.js'), String(platform().pageSize), 'clone'])
+  const { clone, afterClose } = JSON.parse(stdout) as Pinning
+  t.log(clone)
+  t.is(clone!.afterClone, 0)
+  t.is(clone!.afterNewArena, clone!.arenaSize)
+  t.is(afterClose, 0)
+})
+
+uring('RLIMIT_MEMLOCK too low (CAP_IPC_LOCK dropped): growth fails with ENOMEM explaining the limit, and the pool stays usable', async t => {
+  const limit = 2.5 * MiB
+  const { stdout } = await run(process.execPath, [fixture('io-uring-memlock.js'), String(limit)])
+  const result = JSON.parse(stdout) as {
+    capDropped: boolean
+    registered: number
+    pinnedAtRefusal: number
+    error: { code: string; errno: number; syscall: string; message: string } | null
+    reusedSlot: boolean
+    pinnedAfterClose: number
+  }
+  t.log(result.error?.message)
+  t.true(result.capDropped, 'CAP_IPC_LOCK is gone, so the limit applies')
+  t.true(result.registered >= 1 && result.registered * MiB <= limit, `${result.registered} arenas of 1 MiB registered`)
+  t.is(result.pinnedAtRefusal, result.registered * MiB)
+  t.like(result.error, { code: 'ENOMEM', errno: -12, syscall: 'io_uring_register' })
+  t.regex(result.error!.message, /charges them to RLIMIT_MEMLOCK, now 2560 KiB \(hard limit 2560 KiB\)/)
+  t.regex(result.error!.message, /ulimit -l/)
+  t.true(result.reusedSlot, 'a released arena is reused in its slot after the refusal')
+  t.is(result.pinnedAfterClose, 0)
+})

@@ -1,0 +1,45 @@
+// Run as its own process: lowers RLIMIT_MEMLOCK to argv[2] bytes and drops
+// CAP_IPC_LOCK (so io_uring charges pinned pages to the limit even as
+// root), then grows an io_uring-registered pool of 1 MiB arenas until the
+// kernel refuses. Prints, as JSON, the refusal and whether the pool still
+// works afterwards.
+import { BufferPool, IoUringRegistrar } from '../../lib/index.js'
+import { helper, pinnedBytes } from '../support/io-uring-ring.js'
+
+const MiB = 1024 * 1024
+
+async function main(): Promise<void> {
+  const limit = Number(process.argv[2])
+  const capDropped = helper!.restrictMemlock(limit)
+  const reg = IoUringRegistrar.create({ slots: 16 })
+  const pool = new BufferPool({ registration: reg, arenaSize: MiB, maxBytes: 16 * MiB })
+  const leases = []
+  let error: Record<string, unknown> | null = null
+  while (leases.length < 16) {
+    try {
+      leases.push(pool.lease(MiB))
+    } catch (e) {
+      const { code, errno, syscall, message } = e as Error & { code: string; errno: number; syscall: string }
+      error = { code, errno, syscall, message }
+      break
+    }
+  }
+  const registered = leases.length
+  const pinnedAtRefusal = pinnedBytes()
+  // Still usable: existing leases, and a freed arena reused.
+  leases[0]!.buffer.fill(7)
+  const slot = leases[0]!.bufferId
+  leases.shift()!.release()
+  const reused = pool.lease(1500)
+  const reusedSlot = reused.bufferId === slot
+  reused.release()
+  for (const lease of leases) lease.release()
+  await pool.close()
+  reg.close()
+  process.stdout.write(JSON.stringify({ limit, capDropped, registered, pinnedAtRefusal, error, reusedSlot, pinnedAfterClose: pinnedBytes() }))
+}
+
+main().catch(error => {
+  console.error(error)
+  process.exit(1)
+})
