@@ -67,3 +67,11 @@ test('a leaked slot is quarantined: never reused, close() resolves without it, i
     afterRelease: { arenas: 0, leakedLeases: 0, registrations: 0 },
   })
 })
+
+test('a tracked Lease released through Lease.prototype.release, its slot then reused 256 times by the prototypes until a live lease has its handle: no report, and close() waits for the live one', async t => {
+  const seen = await scenario<{ sameHandle: boolean; reports: number; closedWhileLive: boolean; leakedLeases: number }>('wrap')
+  t.true(seen.sameHandle, 'the 256th reuse issues the first handle again')
+  t.is(seen.reports, 0)
+  t.false(seen.closedWhileLive)
+  t.is(seen.leakedLeases, 0)
+})

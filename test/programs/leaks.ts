@@ -1,6 +1,6 @@
 // Run with --expose-gc and a scenario name: leak detection end to end, with
 // real garbage collection. Prints one JSON line of what was observed.
-import { Arena, BufferPool, type Lease, type LeakReport } from '../../lib/index.js'
+import { Arena, BufferPool, Lease, type LeakReport } from '../../lib/index.js'
 import { countingRegistrar } from '../support/doubles.js'
 
 const gc = (globalThis as { gc?: () => void }).gc!
@@ -132,6 +132,36 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     await new Promise(resolve => setImmediate(resolve))
     const afterRelease = { arenas: pool.stats().arenas, leakedLeases: pool.stats().leakedLeases, registrations: registrar.live.size }
     return { reports: reports.length, reused, closedBeforeHeldReleased, closed, afterClose, afterRelease }
+  },
+
+  // A tracked Lease released through Lease.prototype.release, then its slot
+  // reused 255 times through the prototypes' methods, until a live lease
+  // holds the very same handle; the first Lease is then collected. Tracking
+  // that every route keeps forgot the first record at its release: no report,
+  // nothing quarantined, and close() waits for the live lease.
+  async wrap() {
+    const reports: Seen[] = []
+    const pool = new BufferPool({ arenaSize: 1 << 20, leakDetection: 'all' })
+    pool.on('leak', report => reports.push(seen(report)))
+    const first = ((): number => {
+      const lease = pool.lease(1500)
+      Lease.prototype.release.call(lease)
+      return lease.handle
+    })()
+    let live: Lease | undefined
+    for (let reuse = 1; reuse <= 256 && live === undefined; reuse++) {
+      const lease = BufferPool.prototype.lease.call(pool, 1500)
+      if (lease.handle === first) live = lease
+      else Lease.prototype.release.call(lease)
+    }
+    await collect()
+    let closed = false
+    const closing = pool.close().then(() => { closed = true })
+    await collect()
+    const closedWhileLive = closed
+    live?.release()
+    await closing
+    return { sameHandle: live !== undefined, reports: reports.length, closedWhileLive, leakedLeases: pool.stats().leakedLeases }
   },
 }
 
