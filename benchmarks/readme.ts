@@ -1,19 +1,31 @@
-// npm run bench:readme: rewrites the README's results block (between the
-// bench:start and bench:end markers) from benchmarks/results/report.json, so
-// every figure the README states comes from a run of `npm run bench`, with
-// its command, machine, date and commit beside it.
+// npm run bench:readme: rewrites two generated blocks from
+// benchmarks/results/report.json, so every benchmark figure the documents
+// state comes from a run of `npm run bench`, with its command, machine, date
+// and commit beside it: the full results in docs/performance.md (between the
+// bench:start and bench:end markers) and the README's short table (between
+// bench-summary:start and bench-summary:end).
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { SIZE_CLASSES } from '../lib/index.js'
 import type { Bar } from './report.js'
 import type { CheckFigures } from './checks.js'
 import type { HotPathFigures } from './hot-path.js'
 import type { ScalingFigures } from './scaling.js'
+import type { FootprintFigures } from './footprint.js'
 import type { FootprintCase } from './registration-footprint.js'
 
 const root = path.join(__dirname, '..', '..')
-const START = '<!-- bench:start -->'
 const NOTE = '<!-- written by `npm run bench:readme` from benchmarks/results/report.json: edit neither by hand -->'
-const END = '<!-- bench:end -->'
+
+/** A generated block: its markers, and the file it lives in (from the repository root). */
+interface Block {
+  readonly file: string
+  readonly start: string
+  readonly end: string
+}
+
+export const RESULTS: Block = { file: 'docs/performance.md', start: '<!-- bench:start -->', end: '<!-- bench:end -->' }
+export const SUMMARY: Block = { file: 'README.md', start: '<!-- bench-summary:start -->', end: '<!-- bench-summary:end -->' }
 
 interface Report {
   meta: {
@@ -24,41 +36,88 @@ interface Report {
   hotPath: HotPathFigures
   checks?: CheckFigures
   scaling: ScalingFigures | null
+  footprint?: FootprintFigures
   registration: FootprintCase[]
 }
 
 const x = (r: number) => `${r < 10 ? r.toFixed(2) : r < 100 ? r.toFixed(1) : r.toFixed(0)}x`
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(bytes < 10 * 1048576 ? 2 : 1)} MiB`
 const count = (n: number) => n.toLocaleString('en-US')
+// docs/performance.md links the committed results from docs/.
+const results = '../benchmarks/results'
 
-export function resultsBlock(report: Report): string {
-  const { meta, bars, hotPath, checks, scaling, registration } = report
-  const m = meta.machine
-  const way = registration[0]?.way
-  const held = way === 'io_uring' ? 'pinned (VmPin)' : way === 'mlock' ? 'locked (VmLck)' : 'working set'
-  const lines = [
-    START,
+function measuredBy({ meta }: Report): string {
+  return `\`${meta.command}\` on ${meta.date.slice(0, 10)}${meta.commit ? ` at commit ${meta.commit.slice(0, 7)}` : ''}`
+}
+
+function heldWay(report: Report): { way: string; held: string } {
+  const way = report.registration[0]?.way
+  return {
+    way: way === 'io_uring' ? 'io_uring fixed buffers' : way === 'rio' ? 'RIO' : 'mlock',
+    held: way === 'io_uring' ? 'pinned (VmPin)' : way === 'mlock' ? 'locked (VmLck)' : 'working set',
+  }
+}
+
+/** The README's table: a few headline figures, with where the rest is. */
+export function summaryBlock(report: Report): string {
+  const m = report.meta.machine
+  const at1500 = report.hotPath.groups.find(g => g.name === '1500')
+  const face = (name: keyof NonNullable<typeof at1500>['faces']) => {
+    const figures = at1500?.faces[name]
+    return figures ? x(figures.vsFloor.median) : 'not measured'
+  }
+  const largest = (workload: string) => report.registration.filter(c => c.workload === workload).sort((a, b) => b.buffers - a.buffers)[0]
+  const { held } = heldWay(report)
+  const footprintRow = (workload: string, what: string) => {
+    const c = largest(workload)
+    return c ? [`| ${what}: bytes ${held} with one registration per buffer, over the pool's (${count(c.buffers)} live) | ` +
+      `${x(c.ratio)} (${mib(c.perBuffer.heldBytes)} against ${mib(c.pool.heldBytes)}) |`] : []
+  }
+  return [
+    SUMMARY.start,
     NOTE,
-    `Measured by \`${meta.command}\` on ${meta.date.slice(0, 10)}${meta.commit ? ` at commit ${meta.commit.slice(0, 7)}` : ''}: ` +
+    '| figure | ratio |',
+    '| --- | ---: |',
+    `| time of a lease + release of 1500 bytes through \`pool.handles\`, over a bare \`Int32Array\` free-list pop + push | ${face('handles')} |`,
+    `| the same through \`Lease\` objects | ${face('lease')} |`,
+    `| \`Buffer.allocUnsafe(1500)\` in the same loop | ${face('allocUnsafe')} |`,
+    ...footprintRow('IMIX', 'IMIX packets (40/576/1500 B)'),
+    ...footprintRow('1500 B', '1500-byte buffers'),
+    '',
+    `Measured by ${measuredBy(report)} (Node ${m.node}, ${m.platform} ${m.arch}, ${m.cpus} CPUs). ` +
+      'Every figure, the method and what they mean: [docs/performance.md](docs/performance.md).',
+    SUMMARY.end,
+  ].join('\n')
+}
+
+/** docs/performance.md's results: every figure of the run. */
+export function resultsBlock(report: Report): string {
+  const { meta, bars, hotPath, checks, scaling, registration, footprint } = report
+  const m = meta.machine
+  const { way, held } = heldWay(report)
+  const lines = [
+    RESULTS.start,
+    NOTE,
+    `Measured by ${measuredBy(report)}: ` +
       `Node ${m.node}, ${m.platform} ${m.arch}, ${m.cpus} CPUs (${m.cpu}), 1-minute load average ${m.loadAverageAtStart.toFixed(1)} at the start; ` +
-      `${meta.rounds} interleaved rounds, ${meta.durationSeconds} s. Full text: [benchmarks/results/report.txt](benchmarks/results/report.txt).`,
+      `${meta.rounds} interleaved rounds, ${meta.durationSeconds} s. Full text: [benchmarks/results/report.txt](${results}/report.txt).`,
     '',
-    '![Memory held for registration: the pool against one registration per buffer](benchmarks/results/footprint.svg)',
+    `![Memory held for registration: the pool against one registration per buffer](${results}/footprint.svg)`,
     '',
-    `**Registration footprint**, read from the OS (${way === 'io_uring' ? 'io_uring fixed buffers' : way === 'rio' ? 'RIO' : 'mlock'}, bytes ${held}):`,
+    `**Registration footprint**, read from the OS (${way}, bytes ${held}):`,
     '',
     '| workload | live buffers | pool | its registrations | one registration per buffer | registrations | ratio |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...registration.map(c => `| ${c.workload} | ${count(c.buffers)} | ${mib(c.pool.heldBytes)} | ${count(c.pool.registrations)} | ` +
       `${mib(c.perBuffer.heldBytes)}${c.perBuffer.computed ? ' (partly computed)' : ''} | ${count(c.perBuffer.registrations)} | ${x(c.ratio)} |`),
     '',
-    '**Bars** (issue 8; medians of per-round ratios):',
+    '**Bars** (the targets the hot path was reworked against; medians of per-round ratios):',
     '',
     '| figure | measured | bar | |',
     '| --- | ---: | --- | --- |',
     ...bars.map(b => `| ${b.figure} | ${b.value === null ? 'not measured' : x(b.value)} | ${b.bar}${b.goal ? ` (goal ${b.goal})` : ''} | ${b.met === null ? '' : b.met ? 'met' : '**missed**'} |`),
     '',
-    '**Hot path**, pairs with 1,024 live (the random mix: 128, random victims), x the `Int32Array` free-list floor ([chart](benchmarks/results/hot-path.svg)):',
+    `**Hot path**, pairs with 1,024 live (the random mix: 128, random victims), x the \`Int32Array\` free-list floor ([chart](${results}/hot-path.svg)):`,
     '',
     '| size | handle pair | `Lease` pair | `Lease` writing its buffer | `@thi.ng/malloc`, same ring | `Buffer.allocUnsafe` |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -80,22 +139,42 @@ export function resultsBlock(report: Report): string {
   }
   if (scaling) {
     const [small, big] = scaling.points
-    lines.push('', `**Scaling** ([chart](benchmarks/results/scaling.svg)): the 1500-byte handle pair with random victims costs ${x(small!.handle.median)} its floor with ` +
+    lines.push('', `**Scaling** ([chart](${results}/scaling.svg)): the 1500-byte handle pair with random victims costs ${x(small!.handle.median)} its floor with ` +
       `${count(small!.live)} live and ${x(big!.handle.median)} with ${count(big!.live)} live: the ratio grows ${x(scaling.growth)}.`)
   }
-  lines.push(END)
+  if (footprint) {
+    const { imix, drain, trickle, perSlot } = footprint
+    lines.push('', '**Memory**, counted rather than timed (the same on every run of this code):', '',
+      '| figure | measured |', '| --- | ---: |',
+      `| IMIX (40/576/1500 B, 7:4:1) filling ${imix.arenas} arenas of ${mib(imix.arenaBytes / imix.arenas)}: arena bytes over bytes asked for | ${footprint.imixRatio.toFixed(3)}x |`,
+      `| ${count(drain.longLived)} long-lived leases, a burst of 30,000 short-lived ones drained, \`trim()\`: arena bytes over the long-lived bytes | ${footprint.drainRatio.toFixed(2)}x |`,
+      `| the same with 1 in 100 of the burst kept (${count(trickle.longLived)} long-lived) | ${footprint.trickleRatio.toFixed(1)}x |`,
+      ...Object.entries(perSlot).map(([size, bytes]) => {
+        const slot = SIZE_CLASSES.find(c => c.size >= Number(size))?.size
+        const leased = slot === Number(size) ? `${size}-byte leases` : `${size}-byte leases (${slot}-byte slots)`
+        const share = (bytes / slot!) * 100
+        return `| allocator bookkeeping per slot, a 16 MiB arena filled with ${leased} | ${bytes.toFixed(2)} bytes (${share < 10 ? share.toFixed(1) : share.toFixed(0)} % of the slot) |`
+      }))
+  }
+  lines.push(RESULTS.end)
   return lines.join('\n')
+}
+
+/** `text` with its block between `block`'s markers replaced by `content`. */
+export function replaceBlock(text: string, block: Block, content: string): string {
+  const start = text.indexOf(block.start)
+  const end = text.indexOf(block.end)
+  if (start < 0 || end < start) throw new Error(`${block.file} has no ${block.start} ... ${block.end} block to rewrite`)
+  return text.slice(0, start) + content + text.slice(end + block.end.length)
 }
 
 function main(): void {
   const report = JSON.parse(fs.readFileSync(path.join(root, 'benchmarks', 'results', 'report.json'), 'utf8')) as Report
-  const readmePath = path.join(root, 'README.md')
-  const readme = fs.readFileSync(readmePath, 'utf8')
-  const start = readme.indexOf(START)
-  const end = readme.indexOf(END)
-  if (start < 0 || end < start) throw new Error(`README.md has no ${START} ... ${END} block to rewrite`)
-  fs.writeFileSync(readmePath, readme.slice(0, start) + resultsBlock(report) + readme.slice(end + END.length))
-  console.log(`README.md: results block rewritten from benchmarks/results/report.json (${report.meta.date})`)
+  for (const [block, content] of [[RESULTS, resultsBlock(report)], [SUMMARY, summaryBlock(report)]] as const) {
+    const file = path.join(root, block.file)
+    fs.writeFileSync(file, replaceBlock(fs.readFileSync(file, 'utf8'), block, content))
+    console.log(`${block.file}: results block rewritten from benchmarks/results/report.json (${report.meta.date})`)
+  }
 }
 
 if (require.main === module) main()

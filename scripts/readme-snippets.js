@@ -1,10 +1,11 @@
 'use strict'
-// The README's runnable examples, as a stranger would paste them. A fenced
-// block preceded by `<!-- snippet: index.js -->` is the file index.js of a
-// default `npm init -y` project (CommonJS; `.mjs` for ES modules); one preceded
-// by `<!-- stdout: index.js index.mjs -->` is what those files print. Both
-// test/repository/readme-snippets.test.ts (against this checkout) and
-// scripts/test-package.js (against the packed tarball) run them from here.
+// The runnable examples of the README (and of docs/), as a stranger would
+// paste them. A fenced block preceded by `<!-- snippet: index.js -->` is the
+// file index.js of a default `npm init -y` project (CommonJS; `.mjs` for ES
+// modules); one preceded by `<!-- stdout: index.js index.mjs -->` is what
+// those files print. Both test/repository/readme-snippets.test.ts (against this
+// checkout, the README's and docs/'s) and scripts/test-package.js (against
+// the packed tarball, the README's) run them from here.
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')

@@ -1,18 +1,28 @@
-// The committed benchmark results are what the README shows: its results
-// block is exactly what `npm run bench:readme` writes from report.json, and
-// report.json says where, when and how it was measured.
+// The committed benchmark results are what the documents show: the results
+// block of docs/performance.md and the README's table are exactly what
+// `npm run bench:readme` writes from report.json, and report.json says where,
+// when and how it was measured.
 import test from 'ava'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { resultsBlock } from '../../benchmarks/readme.js'
+import { RESULTS, SUMMARY, resultsBlock, summaryBlock } from '../../benchmarks/readme.js'
 
 const root = path.join(__dirname, '..', '..', '..')
 const report = JSON.parse(fs.readFileSync(path.join(root, 'benchmarks', 'results', 'report.json'), 'utf8'))
 
-test("the README's results block is generated from benchmarks/results/report.json, unedited", t => {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+for (const [block, generate] of [[RESULTS, resultsBlock], [SUMMARY, summaryBlock]] as const) {
+  test(`${block.file}: its generated results block is what npm run bench:readme writes from benchmarks/results/report.json, unedited`, t => {
+    const text = fs.readFileSync(path.join(root, block.file), 'utf8')
+    t.true(text.includes(generate(report)), 'run npm run bench:readme after npm run bench')
+    t.is(text.split(block.start).length, 2, `one ${block.start} in ${block.file}`)
+  })
+}
+
+test('the generated blocks carry the memory figures, bookkeeping per slot included, as report.json has them', t => {
   const block = resultsBlock(report)
-  t.true(readme.includes(block), 'run npm run bench:readme after npm run bench')
+  for (const bytes of Object.values(report.footprint.perSlot) as number[]) t.true(block.includes(`| ${bytes.toFixed(2)} bytes (`), `${bytes}`)
+  t.true(block.includes(`| ${report.footprint.imixRatio.toFixed(3)}x |`))
+  t.regex(summaryBlock(report), /\[docs\/performance\.md\]\(docs\/performance\.md\)/)
 })
 
 test('report.json names the machine, Node, version, commit, date and command, and gives units and every bar', t => {

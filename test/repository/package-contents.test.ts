@@ -1,4 +1,4 @@
-// What `npm install rio-buffer-pool` puts in a stranger's node_modules: the
+// What installing the package's tarball puts in a stranger's node_modules: the
 // licence and the metadata npm shows, the files the tarball holds (what the
 // code, its source maps, its install script and a source build need, and no
 // build output or tests), the changelog entry of the packed version, and

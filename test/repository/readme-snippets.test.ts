@@ -1,10 +1,12 @@
 // The README's quick start runs as written, in a default `npm init -y`
 // project (CommonJS) and as an ES module, and prints what the README says it
-// prints. The project's node_modules holds a copy of this checkout's package
-// (its `files`, package.json and the built addon) and its dependencies, as
-// an install would leave them: copied rather than linked, because Wine
-// cannot link its C: drive to the checkout. `npm run test:package` runs the
-// same snippets against the packed tarball.
+// prints; so does every block of docs/*.md marked as a snippet (the io_uring
+// example, say). The project's node_modules holds a copy of this checkout's
+// package (its `files`, package.json and the built addon) and its
+// dependencies, as an install would leave them: copied rather than linked,
+// because Wine cannot link its C: drive to the checkout.
+// `npm run test:package` runs the README's snippets against the packed
+// tarball.
 import test from 'ava'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -26,6 +28,8 @@ const snippets: {
 const root = path.join(__dirname, '..', '..', '..')
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const readme = snippets.readmeSnippets(fs.readFileSync(path.join(root, 'README.md'), 'utf8'))
+const docs = fs.readdirSync(path.join(root, 'docs')).filter(file => file.endsWith('.md')).sort()
+  .flatMap(file => snippets.readmeSnippets(fs.readFileSync(path.join(root, 'docs', file), 'utf8')).map(snippet => ({ page: `docs/${file}`, snippet })))
 
 let project = ''
 
@@ -57,5 +61,17 @@ for (const snippet of readme) {
   test(`README ${snippet.name} runs as written in an npm init -y project and prints what the README shows`, t => {
     const failures = snippets.snippetFailures(snippets.runSnippets([snippet], project))
     t.deepEqual(failures, [])
+  })
+}
+
+test('the snippets of docs/ have names of their own', t => {
+  const names = [...readme, ...docs.map(d => d.snippet)].map(s => s.name)
+  t.deepEqual(names, [...new Set(names)])
+  t.true(docs.length > 0, 'docs/io-uring.md has a snippet')
+})
+
+for (const { page, snippet } of docs) {
+  test(`${page} ${snippet.name} runs as written in the same project, without a word on stderr${snippet.stdout === undefined ? '' : ', and prints what the page shows'}`, t => {
+    t.deepEqual(snippets.snippetFailures(snippets.runSnippets([snippet], project)), [])
   })
 }
