@@ -4,7 +4,7 @@
 import { currentMemory, type Allocator } from '../allocator/allocator.js'
 import { MAX_CLASS_SIZE } from '../allocator/size-classes.js'
 import type { Arena } from '../arenas/arena.js'
-import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange } from '../errors.js'
+import { PoolError, illegalConstructor, invalidArgType, invalidState, invalidThis, outOfRange } from '../errors.js'
 import type { Instruments } from './instruments.js'
 import { rioBufAt, rioBufTarget, writeRioBuf } from './rio-buf.js'
 
@@ -37,12 +37,42 @@ export function isHandles(value: unknown): value is Handles {
 
 export function closeHandles(handles: Handles): void {
   handles.closed = 1
-  handles.slowLease = 1
+  updateFlags(handles)
 }
 
 export function setHandlesAttention(handles: Handles, on: boolean): void {
   handles.attention = on ? 1 : 0
-  handles.slowRelease = on || handles.instruments !== null ? 1 : 0
+  updateFlags(handles)
+}
+
+/**
+ * Runs fn, a call into user code made while the allocator is mid-change (a
+ * Registrar's register() or deregister()): any lease, retain or release
+ * made from inside it is refused with ERR_INVALID_STATE, changing nothing.
+ */
+export function outsideThePool<T>(handles: Handles, fn: () => T): T {
+  handles.inCallback++
+  updateFlags(handles)
+  try {
+    return fn()
+  } finally {
+    handles.inCallback--
+    updateFlags(handles)
+  }
+}
+
+/** Refuses a call made from inside a Registrar callback (see outsideThePool). */
+export function checkNotInCallback(handles: Handles): void {
+  if (handles.inCallback !== 0) {
+    throw invalidState("A Registrar's register() or deregister() called back into its pool, which is mid-change: " +
+      'lease, release, trim and close the pool outside those callbacks')
+  }
+}
+
+function updateFlags(handles: Handles): void {
+  const always = handles.instruments !== null || handles.inCallback !== 0
+  handles.slowLease = always || handles.closed !== 0 ? 1 : 0
+  handles.slowRelease = always || handles.attention !== 0 ? 1 : 0
 }
 
 // The fields below are plain, not #private (a brand check per access on the
@@ -51,7 +81,8 @@ export function setHandlesAttention(handles: Handles, on: boolean): void {
 // and V8 then forgets the type the field holds and checks its map on every use.
 //
 // The hot path reads one flag per call, slowLease or slowRelease; any other
-// state (closing, a pool's checks, a host listening for frees) sets the flag,
+// state (closing, a pool's checks, a host listening for frees, a Registrar
+// callback under way) sets the flag,
 // and the out-of-line path does the rest. So a pool's checks (instruments)
 // hold however lease or release is reached: through a face's method, the
 // prototype's, a subclass's super call or a detached method.
@@ -66,9 +97,11 @@ export class Handles {
   declare closed: number
   /** @internal Non-zero while the host wants to hear of frees (waiters, closing, maintenance). */
   declare attention: number
-  /** @internal Non-zero: every lease takes the out-of-line path (closing, or instruments). */
+  /** @internal Registrar callbacks under way (see outsideThePool). */
+  declare inCallback: number
+  /** @internal Non-zero: every lease takes the out-of-line path (closing, instruments, a callback). */
   declare slowLease: number
-  /** @internal Non-zero: every release takes the out-of-line path (attention, or instruments). */
+  /** @internal Non-zero: every release takes the out-of-line path (attention, instruments, a callback). */
   declare slowRelease: number
 
   /** @internal Made by BufferPool. */
@@ -79,8 +112,10 @@ export class Handles {
     this.instruments = instruments
     this.closed = 0
     this.attention = 0
-    this.slowLease = instruments !== null ? 1 : 0
-    this.slowRelease = instruments !== null ? 1 : 0
+    this.inCallback = 0
+    this.slowLease = 0
+    this.slowRelease = 0
+    updateFlags(this)
     madeByPools.add(this)
   }
 
@@ -108,6 +143,7 @@ export class Handles {
 
   retain(h: number, n = 1): void {
     const i = live(this, h)
+    checkNotInCallback(this)
     const refs = this.allocator.slots[2 * i]!
     if (n !== 1) refCountArg(n)
     if (n > MAX_REFS - refs) throw outOfRange('n', `at most ${MAX_REFS - refs} (the reference count would overflow)`, n)
@@ -228,6 +264,7 @@ export function leaseOrNone(handles: Handles, size: number): number {
 // Rare paths of lease() and release(), out of line so the hot methods stay small.
 function leaseOther(handles: Handles, size: unknown): number {
   if (!isHandles(handles)) throw invalidThis('Handles')
+  checkNotInCallback(handles)
   if (handles.closed !== 0) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
   checkLeaseSize(size, handles.host.maxLeaseSize)
   const allocator = handles.allocator
@@ -243,6 +280,7 @@ function leaseOther(handles: Handles, size: unknown): number {
 function releaseOther(handles: Handles, h: number, n: number): boolean {
   const allocator = handles.allocator
   const i = live(handles, h)
+  checkNotInCallback(handles)
   const refs = allocator.slots[2 * i]!
   if (n !== 1) {
     refCountArg(n)

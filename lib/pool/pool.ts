@@ -10,7 +10,9 @@ import { adoptedArenas, requireRio, type Arena } from '../arenas/arena.js'
 import { PoolError, invalidThis } from '../errors.js'
 import { AcquireQueue } from './acquire-queue.js'
 import { describeLease, poolStats, warnClosePending, warnLeak, type PoolStats } from './diagnostics.js'
-import { Handles, checkLeaseSize, closeHandles, leaseHandle, leaseOrNone, makeHandles, releaseHandle, setHandlesAttention } from './handles.js'
+import {
+  Handles, checkLeaseSize, checkNotInCallback, closeHandles, leaseHandle, leaseOrNone, makeHandles, outsideThePool, releaseHandle, setHandlesAttention,
+} from './handles.js'
 import { Instruments } from './instruments.js'
 import { LeakTracker, type LeakReport, type LeaseRecord, type OutstandingLease } from './leak-tracker.js'
 import { Lease, leaseObject } from './lease.js'
@@ -61,10 +63,16 @@ export class BufferPool extends EventEmitter {
     const { registration, lock, largePages, leakDetection, sampleRate, poison, zero } = settings
     if (registration === 'required') requireRio()
 
+    // A Registrar's register() and deregister() run while the allocator is
+    // mid-change: the pool refuses any call they make back into it.
+    const arenas = adoptedArenas({ registration, lock, largePages })
     this.#allocator = new Allocator({
       arenaSize: this.#arenaSize,
       maxBytes: this.#maxBytes,
-      arenas: adoptedArenas({ registration, lock, largePages }),
+      arenas: {
+        open: (size, leases) => outsideThePool(this.handles, () => arenas.open(size, leases)),
+        close: arena => outsideThePool(this.handles, () => arenas.close(arena)),
+      },
       onGrow: () => this.#updateAttention(),
     })
     this.#onLeak = settings.onLeak
@@ -115,6 +123,7 @@ export class BufferPool extends EventEmitter {
   acquire(size: number, options?: { signal?: AbortSignal }): Promise<Lease> {
     try {
       checkPool(this)
+      checkNotInCallback(this.handles)
       const signal = optionalSignal(optionsObject<{ signal?: AbortSignal }>(options, ['signal']).signal, 'options.signal')
       if (this.#closing) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
       checkLeaseSize(size, this.#arenaSize)
@@ -177,6 +186,7 @@ export class BufferPool extends EventEmitter {
   /** Frees every empty arena now, spares included. */
   trim(): void {
     checkPool(this)
+    checkNotInCallback(this.handles)
     try {
       this.#allocator.trim(0)
     } finally {
@@ -205,6 +215,7 @@ export class BufferPool extends EventEmitter {
     try {
       checkPool(this)
       ;({ signal, warnAfterMs } = closeOptions(options))
+      checkNotInCallback(this.handles)
     } catch (error) {
       return Promise.reject(error)
     }
