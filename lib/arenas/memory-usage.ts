@@ -2,7 +2,7 @@
 // locked and pinned bytes. Linux reads /proc/self/status (VmRSS, VmLck,
 // VmPin: pages that mlock and io_uring registration hold); Windows asks
 // GetProcessMemoryInfo (working set, and commit as PagefileUsage); elsewhere
-// only Node's own RSS is known.
+// only Node's own RSS is known, as on a Linux without /proc.
 import * as fs from 'node:fs'
 import { binding } from './native.js'
 
@@ -22,9 +22,20 @@ function statusKiB(status: string, field: string): number | null {
   return match ? Number(match[1]) * 1024 : null
 }
 
+/** /proc/self/status, or null where /proc is not mounted (a chroot, a minimal container). */
+function procStatus(): string | null {
+  try {
+    return fs.readFileSync('/proc/self/status', 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+}
+
 export function memoryUsage(): MemoryUsage {
   if (process.platform === 'linux') {
-    const status = fs.readFileSync('/proc/self/status', 'utf8')
+    const status = procStatus()
+    if (status === null) return { rss: process.memoryUsage.rss(), locked: null, pinned: null, committed: null }
     return {
       rss: statusKiB(status, 'VmRSS') ?? process.memoryUsage.rss(),
       locked: statusKiB(status, 'VmLck'),

@@ -58,3 +58,19 @@ const ioUring = platform().ioUring.available
   t.is(memoryUsage().pinned!, before)
   registrar.close()
 })
+
+test('memoryUsage() without /proc (a chroot, a minimal container): rss from Node, the rest null, no throw', async t => {
+  // A child whose fs answers ENOENT for /proc, as a system without it does.
+  const { execFileSync } = await import('node:child_process')
+  const script = `
+    const fs = require('node:fs')
+    const read = fs.readFileSync
+    fs.readFileSync = (file, ...rest) => {
+      if (String(file).startsWith('/proc/')) throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' })
+      return read(file, ...rest)
+    }
+    console.log(JSON.stringify(require(${JSON.stringify(require.resolve('../../lib/index.js'))}).memoryUsage()))`
+  const usage = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Record<string, number | null>
+  t.true(Number.isSafeInteger(usage.rss) && usage.rss! > 0)
+  if (linux) t.deepEqual([usage.locked, usage.pinned, usage.committed], [null, null, null])
+})
