@@ -40,6 +40,8 @@ function untilExit(warn: () => void, on: boolean): void {
 export class Closing {
   readonly promise: Promise<void>
   #settle: ((error?: unknown) => void) | undefined
+  // close({ signal }) calls waiting, by signal: what each rejects with on abort.
+  readonly #bySignal = new Map<AbortSignal, Set<(error: Error) => void>>()
 
   /**
    * Calls warn(waitedMs) once, whichever comes first: warnAfterMs, or the
@@ -79,17 +81,30 @@ export class Closing {
 
   /**
    * The promise a close({ signal }) call gets: the close's own, or an
-   * AbortError naming the leases still held once the signal aborts. The
-   * listener goes when either settles, so many calls on one signal add none
-   * for good.
+   * AbortError naming the leases still held once the signal aborts. One
+   * listener per signal however many calls pass it, gone when either settles
+   * (a listener per call passes EventTarget's limit of 10 and warns).
    */
   waitUnless(signal: AbortSignal, held: () => number): Promise<void> {
     if (signal.aborted) return Promise.reject(closeAborted(signal.reason, held()))
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(closeAborted(signal.reason, held()))
-      signal.addEventListener('abort', onAbort, { once: true })
-      const stop = () => signal.removeEventListener('abort', onAbort)
-      this.promise.then(() => { stop(); resolve() }, error => { stop(); reject(error) })
+      let waiting = this.#bySignal.get(signal)
+      if (waiting === undefined) {
+        const calls = waiting = new Set()
+        const onAbort = (): void => {
+          this.#bySignal.delete(signal)
+          for (const abort of calls) abort(closeAborted(signal.reason, held()))
+        }
+        const stop = (): void => {
+          this.#bySignal.delete(signal)
+          signal.removeEventListener('abort', onAbort)
+        }
+        this.#bySignal.set(signal, waiting)
+        signal.addEventListener('abort', onAbort, { once: true })
+        this.promise.then(stop, stop)
+      }
+      waiting.add(reject)
+      this.promise.then(resolve, reject)
     })
   }
 }

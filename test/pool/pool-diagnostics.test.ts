@@ -136,3 +136,30 @@ test('a process that runs out of work while close() waits on a forgotten lease s
   t.regex(result.stderr, /RIOPOOL_CLOSE_PENDING.*1 lease\(s\) still held \(700 bytes/)
   t.is(result.stderr.match(/RIOPOOL_CLOSE_PENDING/g)!.length, 1, 'once')
 })
+
+test('many close({ signal }) calls on one signal add one listener to it, warn nothing, and all reject on abort; the listener goes once the close settles', async t => {
+  // In a child: MaxListenersExceededWarning is the process's, emitted once.
+  const { execFileSync } = await import('node:child_process')
+  const script = `
+    const { getEventListeners } = require('node:events')
+    const { BufferPool } = require(${JSON.stringify(require.resolve('../../lib/index.js'))})
+    const warnings = []
+    process.on('warning', w => warnings.push(w.name))
+    ;(async () => {
+      const pool = new BufferPool({ arenaSize: 1 << 20 })
+      const lease = pool.lease(100)
+      const controller = new AbortController()
+      const waits = Array.from({ length: 20 }, () => pool.close({ signal: controller.signal }))
+      const listeners = getEventListeners(controller.signal, 'abort').length
+      controller.abort()
+      const rejected = (await Promise.allSettled(waits)).filter(r => r.status === 'rejected' && r.reason.name === 'AbortError').length
+      const other = new AbortController()
+      const late = pool.close({ signal: other.signal })
+      lease.release()
+      await late
+      await new Promise(resolve => setImmediate(resolve))
+      console.log(JSON.stringify({ listeners, rejected, afterSettle: getEventListeners(other.signal, 'abort').length, warnings }))
+    })()`
+  const seen = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Record<string, unknown>
+  t.deepEqual(seen, { listeners: 1, rejected: 20, afterSettle: 0, warnings: [] })
+})
