@@ -1,5 +1,5 @@
 // POSIX half of platform.h: anonymous private mmap, mlock, sysconf.
-#include "../platform.h"
+#include "../core/platform.h"
 
 #include <cerrno>
 #include <sys/mman.h>

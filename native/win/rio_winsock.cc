@@ -3,7 +3,7 @@
 // (a completion queue and a request queue) before RIO is called available.
 #ifndef RBP_SIMULATED_RIO
 
-#include "../rio.h"
+#include "../core/rio.h"
 #include "rio_types.h"
 
 namespace rbp {

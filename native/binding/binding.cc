@@ -1,13 +1,13 @@
 // Node-API entry point: the NativeArena class and the platform description.
 #include <napi.h>
 
+#include "../core/platform.h"
+#include "../core/rio.h"
 #include "io_uring_binding.h"
 #include "js_error.h"
 #include "native_arena.h"
-#include "platform.h"
-#include "rio.h"
 #ifdef RBP_SIMULATED_RIO
-#include "rio_simulated.h"  // test builds only
+#include "../simulated/rio_simulated.h"  // test builds only
 #endif
 
 namespace rbp {

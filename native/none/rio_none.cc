@@ -1,5 +1,5 @@
 // RIO provider for POSIX builds: Registered I/O is a Winsock API.
-#include "../rio.h"
+#include "../core/rio.h"
 
 #include <cerrno>
 

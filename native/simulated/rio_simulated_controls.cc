@@ -15,7 +15,7 @@
 
 #include "rio_simulated.h"
 
-#include "js_error.h"
+#include "../binding/js_error.h"
 
 namespace rbp {
 namespace simulated_rio {

@@ -10,8 +10,8 @@
 #include <limits>
 #include <string>
 
-#include "io_uring.h"
-#include "io_uring_table.h"
+#include "../core/io_uring.h"
+#include "../core/io_uring_table.h"
 #include "js_error.h"
 #include "napi_guard.h"
 

@@ -5,12 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "../core/platform.h"
 #include "arena_memory.h"
 #include "js_error.h"
 #include "napi_guard.h"
-#include "platform.h"
 #ifdef RBP_SIMULATED_RIO
-#include "rio_simulated.h"
+#include "../simulated/rio_simulated.h"
 #endif
 
 namespace rbp {

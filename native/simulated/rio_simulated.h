@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "rio.h"
+#include "../core/rio.h"
 
 namespace rbp {
 namespace simulated_rio {

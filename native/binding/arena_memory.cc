@@ -1,6 +1,6 @@
 #include "arena_memory.h"
 
-#include "platform.h"
+#include "../core/platform.h"
 
 namespace rbp {
 

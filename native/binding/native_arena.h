@@ -15,7 +15,7 @@
 
 #include <napi.h>
 
-#include "rio.h"
+#include "../core/rio.h"
 
 namespace rbp {
 

@@ -1,7 +1,7 @@
 // io_uring for builds outside Linux: there is none.
 #include <cerrno>
 
-#include "io_uring.h"
+#include "../core/io_uring.h"
 
 namespace rbp {
 
