@@ -3,8 +3,6 @@
 
 #include <cerrno>
 
-#ifndef RBP_SIMULATED_RIO
-
 namespace rbp {
 
 OsError rio_provider_load(RioProvider* /*provider*/) {
@@ -12,5 +10,3 @@ OsError rio_provider_load(RioProvider* /*provider*/) {
 }
 
 }  // namespace rbp
-
-#endif

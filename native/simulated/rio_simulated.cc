@@ -10,8 +10,6 @@
 // not: lock pages, or know anything about sockets. Deregistering an id that
 // is not live is undefined on Windows; here it is counted, so tests can
 // assert it never happens.
-#ifdef RBP_SIMULATED_RIO
-
 #include "rio_simulated.h"
 
 #include <algorithm>
@@ -226,5 +224,3 @@ OsError rio_provider_load(RioProvider* provider) {
 }
 
 }  // namespace rbp
-
-#endif  // RBP_SIMULATED_RIO

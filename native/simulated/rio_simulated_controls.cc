@@ -11,8 +11,6 @@
 //   refuseExternalBuffers(on)  -> new arenas take V8-owned memory, as under
 //                                 Electron's V8 sandbox
 //   invalidBufferId            -> bigint: the sentinel rio.h checks for
-#ifdef RBP_SIMULATED_RIO
-
 #include "rio_simulated.h"
 
 #include "../binding/js_error.h"
@@ -92,5 +90,3 @@ Napi::Object js_controls(Napi::Env env) {
 
 }  // namespace simulated_rio
 }  // namespace rbp
-
-#endif  // RBP_SIMULATED_RIO
