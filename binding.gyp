@@ -44,15 +44,16 @@
         }, {
           "sources": ["native/none/io_uring_none.cc"]
         }],
-        # rio.h's provider: the simulation in test builds, else Winsock's
-        # table on Windows, else none (RIO is a Winsock API).
+        # rio.h's provider and binding/build_variant.h: in test builds the
+        # simulation and its controls; else Winsock's table on Windows, none
+        # elsewhere (RIO is a Winsock API), and the release variant.
         ["simulated_rio==1", {
-          "defines": ["RBP_SIMULATED_RIO"],
-          "sources": ["native/simulated/rio_simulated.cc", "native/simulated/rio_simulated_controls.cc"]
-        }, "OS=='win'", {
-          "sources": ["native/win/rio_winsock.cc"]
+          "sources": ["native/simulated/rio_simulated.cc", "native/simulated/controls.cc"]
         }, {
-          "sources": ["native/none/rio_none.cc"]
+          "sources": ["native/binding/release_variant.cc"],
+          "conditions": [
+            ["OS=='win'", {"sources": ["native/win/rio_winsock.cc"]}, {"sources": ["native/none/rio_none.cc"]}]
+          ]
         }]
       ]
     }

@@ -9,9 +9,6 @@
 #include "arena_memory.h"
 #include "js_error.h"
 #include "napi_guard.h"
-#ifdef RBP_SIMULATED_RIO
-#include "../simulated/rio_simulated.h"
-#endif
 
 namespace rbp {
 
@@ -120,13 +117,7 @@ void NativeArena::MapMemory(Napi::Env env, bool want_large_pages) {
   base_ = memory_->base();
   large_pages_ = memory_->large_pages();
   napi_value array_buffer;
-#ifdef RBP_SIMULATED_RIO
-  // Test builds can stand in for a runtime without external buffers.
-  napi_status status = simulated_rio::refuse_external_buffers() ? napi_no_external_buffers_allowed
-                                                                 : memory_->CurrentBuffer(&array_buffer);
-#else
   napi_status status = memory_->CurrentBuffer(&array_buffer);
-#endif
   if (status == napi_ok) return;
   LetGoOfMemory(false);  // no view was made: unmapped now
   base_ = nullptr;
