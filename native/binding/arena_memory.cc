@@ -1,3 +1,6 @@
+// ArenaMemory (arena_memory.h): the count of views that can still reach the
+// pages, the teardown sentinel, and the one unmap. The OS calls are
+// core/platform.h's; external buffers are made through build_variant.h.
 #include "arena_memory.h"
 
 #include "../core/platform.h"

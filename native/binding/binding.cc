@@ -1,4 +1,6 @@
-// Node-API entry point: the NativeArena class and the platform description.
+// The addon's entry point: what it exports (NativeArena, platformInfo,
+// processMemory, ioUring, and the build variant's own, build_variant.h) and
+// the per-environment attach/detach that keeps the RIO table loaded.
 #include <napi.h>
 
 #include "../core/platform.h"

@@ -1,5 +1,6 @@
-// Node-API glue for the io_uring registrar (lib/io-uring-registrar.ts):
-// exports.ioUring, a set of functions over tagged FixedBufferTable handles.
+// Node-API glue for the io_uring registrar (lib/arenas/io-uring-registrar.ts,
+// typed in lib/arenas/io-uring-native.ts): exports.ioUring, a set of
+// functions over tagged FixedBufferTable handles (core/io_uring_table.h).
 #pragma once
 
 #include <napi.h>

@@ -1,3 +1,6 @@
+// NativeArena (native_arena.h): its argument checks, the order of
+// teardown, and the fallback to V8-owned memory where external buffers are
+// refused. The pages themselves are ArenaMemory's (arena_memory.cc).
 #include "native_arena.h"
 
 #include <cmath>

@@ -1,4 +1,5 @@
-// io_uring for builds outside Linux: there is none.
+// core/io_uring.h outside Linux: there is no io_uring, so every call is
+// ENOTSUP.
 #include <cerrno>
 
 #include "../core/io_uring.h"

@@ -1,4 +1,5 @@
-// RIO provider for POSIX builds: Registered I/O is a Winsock API.
+// core/rio.h's provider in release builds outside Windows: none, for
+// Registered I/O is a Winsock API. The probe reports ENOTSUP.
 #include "../core/rio.h"
 
 #include <cerrno>

@@ -1,4 +1,4 @@
-// POSIX half of platform.h: anonymous private mmap, mlock, sysconf.
+// POSIX half of core/platform.h: anonymous private mmap, mlock, sysconf.
 #include "../core/platform.h"
 
 #include <cerrno>

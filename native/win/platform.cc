@@ -1,5 +1,5 @@
-// Windows half of platform.h: VirtualAlloc/VirtualFree, VirtualLock, large
-// pages behind SeLockMemoryPrivilege.
+// Windows half of core/platform.h: VirtualAlloc/VirtualFree, VirtualLock,
+// large pages behind SeLockMemoryPrivilege.
 #include "../core/platform.h"
 
 #include <windows.h>

@@ -1,6 +1,7 @@
-// The real RIO provider: Winsock's extension function table, fetched once per
-// process with WSAIoctl on a WSA_FLAG_REGISTERED_IO socket, and tried out
-// (a completion queue and a request queue) before RIO is called available.
+// core/rio.h's provider in release builds on Windows, the real one:
+// Winsock's extension function table, fetched once per process with WSAIoctl
+// on a WSA_FLAG_REGISTERED_IO socket, and tried out (a completion queue and a
+// request queue) before RIO is called available.
 #include "../core/rio.h"
 #include "rio_types.h"
 
