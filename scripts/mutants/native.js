@@ -79,9 +79,9 @@ module.exports = [
   },
   {
     id: 'type-tag-unchecked',
-    file: 'native/binding/native_arena.cc',
-    search: '&tagged) != napi_ok || !tagged ||',
-    replace: '&tagged) != napi_ok ||',
+    file: 'native/binding/napi_guard.h',
+    search: '&tagged) != napi_ok || !tagged) return nullptr;',
+    replace: '&tagged) != napi_ok) return nullptr;',
     tests: ['hostile', 'arguments'],
     description: "another build's (or addon's) wrapped object is taken for this build's NativeArena",
   },
