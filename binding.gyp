@@ -1,21 +1,25 @@
 {
   "variables": {
-    # 1 only in test builds (scripts/, never npm install or prebuildify):
-    # swaps the RIO provider for the SIMULATED one in native/rio_simulated.cc.
+    # 1 only in test builds (scripts/build-simulated.js, scripts/windows/,
+    # never npm install or prebuildify): the RIO provider is the SIMULATED
+    # one in native/simulated/ instead of the OS's.
     "simulated_rio%": 0
   },
   "targets": [
     {
       "target_name": "rio_buffer_pool",
+      # The Node-API glue and the portable core. Each interface of the core
+      # (platform.h, io_uring.h, rio.h's provider) gets exactly one
+      # implementation below, chosen here and nowhere else.
       "sources": [
-        "native/binding.cc",
-        "native/native_arena.cc",
-        "native/arena_memory.cc",
-        "native/js_error.cc",
-        "native/os_error.cc",
-        "native/rio.cc",
-        "native/io_uring_table.cc",
-        "native/io_uring_binding.cc"
+        "native/binding/binding.cc",
+        "native/binding/native_arena.cc",
+        "native/binding/arena_memory.cc",
+        "native/binding/js_error.cc",
+        "native/binding/io_uring_binding.cc",
+        "native/core/os_error.cc",
+        "native/core/rio.cc",
+        "native/core/io_uring_table.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
@@ -24,22 +28,32 @@
       # an error cannot be thrown; without it node-addon-api calls terminate().
       "defines": ["NAPI_VERSION=8", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "conditions": [
+        # platform.h
         ["OS=='win'", {
-          "sources": ["native/win/platform.cc", "native/win/rio_winsock.cc", "native/io_uring_none.cc"],
+          "sources": ["native/win/platform.cc"],
           "libraries": ["-lws2_32", "-ladvapi32"],
           "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c++17"]}}
         }, {
-          "sources": ["native/posix/platform.cc", "native/posix/rio_none.cc"],
+          "sources": ["native/posix/platform.cc"],
           "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
-          "xcode_settings": {"CLANG_CXX_LANGUAGE_STANDARD": "c++17"},
-          "conditions": [
-            # io_uring fixed buffers: Linux only; elsewhere every call is ENOTSUP.
-            ["OS=='linux'", {"sources": ["native/linux/io_uring.cc"]}, {"sources": ["native/io_uring_none.cc"]}]
-          ]
+          "xcode_settings": {"CLANG_CXX_LANGUAGE_STANDARD": "c++17"}
         }],
+        # io_uring.h: fixed buffers are Linux only; elsewhere every call is ENOTSUP.
+        ["OS=='linux'", {
+          "sources": ["native/linux/io_uring.cc"]
+        }, {
+          "sources": ["native/none/io_uring_none.cc"]
+        }],
+        # rio.h's provider and binding/build_variant.h: in test builds the
+        # simulation and its controls; else Winsock's table on Windows, none
+        # elsewhere (RIO is a Winsock API), and the release variant.
         ["simulated_rio==1", {
-          "defines": ["RBP_SIMULATED_RIO"],
-          "sources": ["native/rio_simulated.cc", "native/rio_simulated_controls.cc"]
+          "sources": ["native/simulated/rio_simulated.cc", "native/simulated/controls.cc"]
+        }, {
+          "sources": ["native/binding/release_variant.cc"],
+          "conditions": [
+            ["OS=='win'", {"sources": ["native/win/rio_winsock.cc"]}, {"sources": ["native/none/rio_none.cc"]}]
+          ]
         }]
       ]
     }

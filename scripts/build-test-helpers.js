@@ -7,8 +7,8 @@
 // Wine in scripts/windows/build.js).
 //
 // It builds into test/native/build/, which no release reaches: package.json
-// "files" ships only the root binding.gyp and native/, and prebuildify builds
-// the root binding.gyp.
+// "files" ships only the root binding.gyp and native/ (less the test-only
+// native/simulated/), and prebuildify builds the root binding.gyp.
 const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')

@@ -108,6 +108,7 @@ async function main() {
   check(packedFiles.includes('LICENSE'), 'the tarball has LICENSE')
   check(packedFiles.some((f) => f.startsWith(`prebuilds/${prebuildDir}/`)), `the tarball has the ${prebuildDir} prebuild`)
   check(!packedFiles.some((f) => f.startsWith('build/')), 'the tarball has no build/')
+  check(!packedFiles.some((f) => f.startsWith('native/simulated/')), 'the tarball has no native/simulated/ (test builds only; no npm install compiles it)')
 
   fs.mkdirSync(project)
   npm(['init', '-y'], { cwd: project, env: strangerEnv })

@@ -82,7 +82,7 @@ interface Registration {
 
 // Who gives a registration back: a Registrar's id, this module, before the
 // native close(); a RIO id, the native arena alone, inside its close() or
-// finalizer (native/native_arena.h), so deregistration has one owner each.
+// finalizer (native/binding/native_arena.h), so deregistration has one owner each.
 function deregisterCustom({ registrar, id }: Registration): void {
   if (registrar !== null && id !== null) registrar.deregister(id)
 }

@@ -1,4 +1,4 @@
-// The addon's io_uring functions (native/io_uring_binding.cc), typed. A
+// The addon's io_uring functions (native/binding/io_uring_binding.cc), typed. A
 // handle is an opaque tagged object owning one FixedBufferTable.
 import { binding } from './native.js'
 import type { SystemErrorInfo } from '../errors.js'

@@ -2,7 +2,7 @@
 // pool takes one slot of a ring's fixed-buffer table, so an SQE names a
 // lease as { buf_index: lease.bufferId, addr: lease.address, len }.
 //
-// Invariants (kept by native/io_uring_table.cc):
+// Invariants (kept by native/core/io_uring_table.cc):
 // - A slot holds at most one arena, and an arena one slot: a lease never
 //   spans two, and no memory is registered twice (that would pin it twice).
 // - A slot is emptied only through deregister(), which a pool calls once

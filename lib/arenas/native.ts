@@ -10,7 +10,7 @@ export interface NativePlatformInfo {
   rio: { available: boolean; error?: SystemErrorInfo }
 }
 
-/** OS memory behind one ArrayBuffer; see native/native_arena.h. */
+/** OS memory behind one ArrayBuffer; see native/binding/native_arena.h. */
 export interface NativeArena {
   /** The current ArrayBuffer over the arena: a new one after someone else detached the last. */
   readonly arrayBuffer: ArrayBuffer

@@ -1,7 +1,7 @@
-// Linux half of io_uring.h: raw io_uring_setup / io_uring_register calls.
+// Linux half of core/io_uring.h: raw io_uring_setup / io_uring_register calls.
 // The installed headers may be older than the kernel: constants from later
 // releases are defined here when missing, with the kernel's values.
-#include "../io_uring.h"
+#include "../core/io_uring.h"
 
 #include <fcntl.h>
 #include <linux/io_uring.h>

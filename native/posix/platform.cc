@@ -1,5 +1,5 @@
-// POSIX half of platform.h: anonymous private mmap, mlock, sysconf.
-#include "../platform.h"
+// POSIX half of core/platform.h: anonymous private mmap, mlock, sysconf.
+#include "../core/platform.h"
 
 #include <cerrno>
 #include <sys/mman.h>

@@ -1,6 +1,6 @@
-// Windows half of platform.h: VirtualAlloc/VirtualFree, VirtualLock, large
-// pages behind SeLockMemoryPrivilege.
-#include "../platform.h"
+// Windows half of core/platform.h: VirtualAlloc/VirtualFree, VirtualLock,
+// large pages behind SeLockMemoryPrivilege.
+#include "../core/platform.h"
 
 #include <windows.h>
 // After windows.h. Version 2 maps GetProcessMemoryInfo to kernel32's K32 export.

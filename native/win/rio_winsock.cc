@@ -1,9 +1,8 @@
-// The real RIO provider: Winsock's extension function table, fetched once per
-// process with WSAIoctl on a WSA_FLAG_REGISTERED_IO socket, and tried out
-// (a completion queue and a request queue) before RIO is called available.
-#ifndef RBP_SIMULATED_RIO
-
-#include "../rio.h"
+// core/rio.h's provider in release builds on Windows, the real one:
+// Winsock's extension function table, fetched once per process with WSAIoctl
+// on a WSA_FLAG_REGISTERED_IO socket, and tried out (a completion queue and a
+// request queue) before RIO is called available.
+#include "../core/rio.h"
 #include "rio_types.h"
 
 namespace rbp {
@@ -91,5 +90,3 @@ OsError rio_provider_load(RioProvider* provider) {
 }
 
 }  // namespace rbp
-
-#endif  // RBP_SIMULATED_RIO

@@ -15,7 +15,7 @@
 module.exports = [
   {
     id: 'sentinel-all-ones',
-    file: 'native/rio.h',
+    file: 'native/core/rio.h',
     search: 'constexpr RioBufferId kRioInvalidBufferId = 0xFFFFFFFFu;',
     replace: 'constexpr RioBufferId kRioInvalidBufferId = ~0ull;',
     tests: ['rio-simulated'],
@@ -23,7 +23,7 @@ module.exports = [
   },
   {
     id: 'sentinel-check-zero',
-    file: 'native/rio.cc',
+    file: 'native/core/rio.cc',
     search: 'if (got == kRioInvalidBufferId) {',
     replace: 'if (got == 0) {',
     tests: ['rio-simulated'],
@@ -31,7 +31,7 @@ module.exports = [
   },
   {
     id: 'no-unload',
-    file: 'native/rio.cc',
+    file: 'native/core/rio.cc',
     search: 'if (!s.load_error.failed() && s.provider.unload) s.provider.unload();',
     replace: '',
     tests: ['rio-simulated'],
@@ -39,7 +39,7 @@ module.exports = [
   },
   {
     id: 'unload-ignores-live-registrations',
-    file: 'native/rio.cc',
+    file: 'native/core/rio.cc',
     search: 'if (s.envs > 0 || s.live > 0 || !s.attempted) return;',
     replace: 'if (s.envs > 0 || !s.attempted) return;',
     tests: ['rio-simulated'],
@@ -47,7 +47,7 @@ module.exports = [
   },
   {
     id: 'close-skips-munlock',
-    file: 'native/native_arena.cc',
+    file: 'native/binding/native_arena.cc',
     search: '    arena.Deregister();\n    arena.Unlock();\n',
     replace: '    arena.Deregister();\n',
     tests: ['memory-release', 'arena'],
@@ -55,7 +55,7 @@ module.exports = [
   },
   {
     id: 'close-skips-deregister',
-    file: 'native/native_arena.cc',
+    file: 'native/binding/native_arena.cc',
     search: '    arena.Deregister();\n    arena.Unlock();\n',
     replace: '    arena.Unlock();\n',
     tests: ['rio-simulated'],
@@ -63,7 +63,7 @@ module.exports = [
   },
   {
     id: 'finalizer-skips-deregister',
-    file: 'native/native_arena.cc',
+    file: 'native/binding/native_arena.cc',
     search: '  if (!closed_) {\n    Deregister();\n',
     replace: '  if (!closed_) {\n',
     tests: ['rio-simulated', 'hostile'],
@@ -71,7 +71,7 @@ module.exports = [
   },
   {
     id: 'registration-not-recorded',
-    file: 'native/native_arena.cc',
+    file: 'native/binding/native_arena.cc',
     search: '  arena.registered_ = true;\n',
     replace: '',
     tests: ['rio-simulated'],
@@ -79,15 +79,15 @@ module.exports = [
   },
   {
     id: 'type-tag-unchecked',
-    file: 'native/native_arena.cc',
-    search: '&tagged) != napi_ok || !tagged ||',
-    replace: '&tagged) != napi_ok ||',
+    file: 'native/binding/napi_guard.h',
+    search: '&tagged) != napi_ok || !tagged) return nullptr;',
+    replace: '&tagged) != napi_ok) return nullptr;',
     tests: ['hostile', 'arguments'],
     description: "another build's (or addon's) wrapped object is taken for this build's NativeArena",
   },
   {
     id: 'teardown-escape-unchecked',
-    file: 'native/arena_memory.cc',
+    file: 'native/binding/arena_memory.cc',
     search: '  if (current_view_ != nullptr && !current_view_->settled && CurrentEscaped()) current_view_->escaped = true;\n',
     replace: '',
     tests: ['hostile'],
@@ -95,7 +95,7 @@ module.exports = [
   },
   {
     id: 'unmap-while-reachable',
-    file: 'native/arena_memory.cc',
+    file: 'native/binding/arena_memory.cc',
     search: 'if (unmapped_ || !arena_gone_ || reachable_ > 0 || leaked_) return;',
     replace: 'if (unmapped_ || !arena_gone_ || leaked_) return;',
     tests: ['hostile', 'memory-release'],
@@ -103,7 +103,7 @@ module.exports = [
   },
   {
     id: 'close-does-not-detach',
-    file: 'native/arena_memory.cc',
+    file: 'native/binding/arena_memory.cc',
     search: '} else if (napi_detach_arraybuffer(env_, array_buffer) == napi_ok && current_view_ != nullptr) {',
     replace: '} else if (false && napi_detach_arraybuffer(env_, array_buffer) == napi_ok && current_view_ != nullptr) {',
     tests: ['arena'],

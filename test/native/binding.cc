@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "../../native/js_error.h"
-#include "../../native/rio.h"
+#include "../../native/binding/js_error.h"
+#include "../../native/core/rio.h"
 
 namespace rio_loopback {
 

@@ -18,8 +18,8 @@
           "sources": [
             "binding.cc",
             "rio_loopback.cc",
-            "../../native/js_error.cc",
-            "../../native/os_error.cc"
+            "../../native/binding/js_error.cc",
+            "../../native/core/os_error.cc"
           ],
           "libraries": ["-lws2_32"],
           "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c++17"]}}
@@ -40,8 +40,8 @@
           "sources": [
             "io_uring_ring_binding.cc",
             "io_uring_ring.cc",
-            "../../native/js_error.cc",
-            "../../native/os_error.cc"
+            "../../native/binding/js_error.cc",
+            "../../native/core/os_error.cc"
           ],
           "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
         }, {

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../../native/os_error.h"
+#include "../../native/core/os_error.h"
 
 namespace uring_test {
 

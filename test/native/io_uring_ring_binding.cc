@@ -18,8 +18,8 @@
 
 #include <unistd.h>
 
-#include "../../native/js_error.h"
-#include "../../native/napi_guard.h"
+#include "../../native/binding/js_error.h"
+#include "../../native/binding/napi_guard.h"
 #include "io_uring_ring.h"
 
 namespace uring_test {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../../native/os_error.h"
+#include "../../native/core/os_error.h"
 #include "../../native/win/rio_types.h"
 
 namespace rio_loopback {

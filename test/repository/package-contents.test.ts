@@ -69,7 +69,7 @@ test('CHANGELOG.md has [Unreleased] on top, then the packed version as the lates
 // Part of what node-gyp leaves in build/ on Linux.
 const sourceBuild = [
   'build/Makefile', 'build/Release/.deps/Release/rio_buffer_pool.node.d',
-  'build/Release/obj.target/rio_buffer_pool/native/binding.o', 'build/Release/rio_buffer_pool.node',
+  'build/Release/obj.target/rio_buffer_pool/native/binding/binding.o', 'build/Release/rio_buffer_pool.node',
   'build/config.gypi', 'build/node_modules/node-addon-api/node_addon_api_except.target.mk', 'build/rio_buffer_pool.target.mk',
 ]
 

@@ -1,5 +1,5 @@
 // RIO registration, end to end, against the SIMULATED provider
-// (native/rio_simulated.cc) of a test build: ids, bookkeeping, and how
+// (native/simulated/rio_simulated.cc) of a test build: ids, bookkeeping, and how
 // RIORegisterBuffer failures reach JS. The real Winsock table exists only on
 // Windows 8+; this runs wherever a simulated build is named by
 // RIO_BUFFER_POOL_SIMULATED (npm run test:windows) or built into .simulated/

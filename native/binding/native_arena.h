@@ -6,7 +6,7 @@
 // close() (or, for an arena never closed, the finalizer) is the only place
 // that gives it back. JS has no way to deregister RIO on its own, so the
 // order above cannot be broken from there. (A JS Registrar's registration is
-// JS's: lib/arena.ts gives it back before close().)
+// JS's: lib/arenas/arena.ts gives it back before close().)
 //
 // Every entry point first checks that its receiver is a NativeArena made by
 // this very binary (a type tag), so another addon's wrapped object, a plain
@@ -15,7 +15,7 @@
 
 #include <napi.h>
 
-#include "rio.h"
+#include "../core/rio.h"
 
 namespace rbp {
 

@@ -1,7 +1,7 @@
-// Pure glue: arguments checked and converted, FixedBufferTable called, OS
-// failures thrown in Node's shape (lib/io-uring-registrar.ts adds the
-// advice). Every function is guarded (napi_guard.h) and every handle's tag
-// is checked before it is used.
+// exports.ioUring (io_uring_binding.h), pure glue: arguments checked and
+// converted, FixedBufferTable called, OS failures thrown in Node's shape
+// (lib/arenas/io-uring-registrar.ts adds the advice). Every function is
+// guarded (napi_guard.h) and every handle's tag is checked before it is used.
 #include "io_uring_binding.h"
 
 #include <cerrno>
@@ -10,8 +10,8 @@
 #include <limits>
 #include <string>
 
-#include "io_uring.h"
-#include "io_uring_table.h"
+#include "../core/io_uring.h"
+#include "../core/io_uring_table.h"
 #include "js_error.h"
 #include "napi_guard.h"
 

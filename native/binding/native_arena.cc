@@ -1,3 +1,6 @@
+// NativeArena (native_arena.h): its argument checks, the order of
+// teardown, and the fallback to V8-owned memory where external buffers are
+// refused. The pages themselves are ArenaMemory's (arena_memory.cc).
 #include "native_arena.h"
 
 #include <cmath>
@@ -5,13 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "../core/platform.h"
 #include "arena_memory.h"
 #include "js_error.h"
 #include "napi_guard.h"
-#include "platform.h"
-#ifdef RBP_SIMULATED_RIO
-#include "rio_simulated.h"
-#endif
 
 namespace rbp {
 
@@ -120,13 +120,7 @@ void NativeArena::MapMemory(Napi::Env env, bool want_large_pages) {
   base_ = memory_->base();
   large_pages_ = memory_->large_pages();
   napi_value array_buffer;
-#ifdef RBP_SIMULATED_RIO
-  // Test builds can stand in for a runtime without external buffers.
-  napi_status status = simulated_rio::refuse_external_buffers() ? napi_no_external_buffers_allowed
-                                                                 : memory_->CurrentBuffer(&array_buffer);
-#else
   napi_status status = memory_->CurrentBuffer(&array_buffer);
-#endif
   if (status == napi_ok) return;
   LetGoOfMemory(false);  // no view was made: unmapped now
   base_ = nullptr;

@@ -1,3 +1,5 @@
+// js_error.h: the errors built the way Node builds its own, so a message and
+// code read the same whether JS or this addon threw them.
 #include "js_error.h"
 
 #include <cstdio>

@@ -26,7 +26,7 @@
 
 #include <cstddef>
 
-#include "os_error.h"
+#include "../core/os_error.h"
 
 namespace rbp {
 

@@ -1,14 +1,14 @@
-// Node-API entry point: the NativeArena class and the platform description.
+// The addon's entry point: what it exports (NativeArena, platformInfo,
+// processMemory, ioUring, and the build variant's own, build_variant.h) and
+// the per-environment attach/detach that keeps the RIO table loaded.
 #include <napi.h>
 
+#include "../core/platform.h"
+#include "../core/rio.h"
+#include "build_variant.h"
 #include "io_uring_binding.h"
 #include "js_error.h"
 #include "native_arena.h"
-#include "platform.h"
-#include "rio.h"
-#ifdef RBP_SIMULATED_RIO
-#include "rio_simulated.h"  // test builds only
-#endif
 
 namespace rbp {
 
@@ -66,9 +66,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("platformInfo", Napi::Function::New<rbp::PlatformInfo>(env, "platformInfo"));
   exports.Set("processMemory", Napi::Function::New<rbp::ProcessMemoryInfo>(env, "processMemory"));
   exports.Set("ioUring", rbp::io_uring_exports(env));
-#ifdef RBP_SIMULATED_RIO
-  exports.Set("simulatedRio", rbp::simulated_rio::js_controls(env));
-#endif
+  rbp::add_variant_exports(env, exports);
   return exports;
 }
 

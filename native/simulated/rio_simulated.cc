@@ -1,7 +1,7 @@
-// SIMULATED RIO provider, compiled only into test builds (RBP_SIMULATED_RIO,
-// binding.gyp's simulated_rio=1). It stands in for Winsock's RIO function
-// table where there is none (Linux, macOS, Wine), so the registration path
-// of the arena can be tested everywhere.
+// SIMULATED RIO provider, compiled only into test builds (binding.gyp's
+// simulated_rio=1, in place of the OS's provider). It stands in for
+// Winsock's RIO function table where there is none (Linux, macOS, Wine), so
+// the registration path of the arena can be tested everywhere.
 //
 // What it imitates of RIORegisterBuffer: the documented argument checks
 // (NULL -> WSAEFAULT, length 0 -> WSAEINVAL, a range that is not committed
@@ -10,12 +10,9 @@
 // not: lock pages, or know anything about sockets. Deregistering an id that
 // is not live is undefined on Windows; here it is counted, so tests can
 // assert it never happens.
-#ifdef RBP_SIMULATED_RIO
-
 #include "rio_simulated.h"
 
 #include <algorithm>
-#include <atomic>
 #include <mutex>
 #include <set>
 
@@ -197,14 +194,6 @@ bool is_registered(RioBufferId id) {
   return b.live.count(id) == 1;
 }
 
-namespace {
-std::atomic<bool> refuse_external{false};
-}  // namespace
-
-bool refuse_external_buffers() { return refuse_external.load(); }
-
-void set_refuse_external_buffers(bool refuse) { refuse_external.store(refuse); }
-
 void fail_next_register(int winerror) {
   Books& b = books();
   std::lock_guard<std::mutex> lock(b.mu);
@@ -226,5 +215,3 @@ OsError rio_provider_load(RioProvider* provider) {
 }
 
 }  // namespace rbp
-
-#endif  // RBP_SIMULATED_RIO

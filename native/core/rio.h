@@ -1,9 +1,10 @@
 // Registered I/O as the arena sees it: a process-wide function table, loaded
 // once, and register/deregister with the sentinel checks done here, once.
 //
-// Where the table comes from is a provider, one per build: Winsock's real
-// table (win/rio_winsock.cc), none at all (posix/rio_none.cc), or, in test
-// builds only, a simulation (rio_simulated.cc).
+// Where the table comes from is a provider, one per build, chosen by
+// binding.gyp: Winsock's real table (native/win/rio_winsock.cc), none at all
+// (native/none/rio_none.cc), or, in test builds only, a simulation
+// (native/simulated/rio_simulated.cc).
 #pragma once
 
 #include <cstddef>
@@ -12,7 +13,7 @@
 #include "os_error.h"
 
 #if defined(_WIN32) && !defined(_WIN64)
-#error "32-bit Windows is not supported: RIO_BUF is 12 bytes there, and lib/rio-buf.ts writes 16"
+#error "32-bit Windows is not supported: RIO_BUF is 12 bytes there, and lib/pool/rio-buf.ts writes 16"
 #endif
 
 namespace rbp {

@@ -1,13 +1,11 @@
-// SIMULATED Registered I/O, test builds only (RBP_SIMULATED_RIO): the books
-// the stand-in provider keeps, and the knobs tests turn. Nothing here talks
-// to Winsock; see rio_simulated.cc.
+// SIMULATED Registered I/O, test builds only (binding.gyp's simulated_rio=1):
+// the books the stand-in provider keeps, and the knobs tests turn. Nothing
+// here talks to Winsock; see rio_simulated.cc.
 #pragma once
-
-#include <napi.h>
 
 #include <cstdint>
 
-#include "rio.h"
+#include "../core/rio.h"
 
 namespace rbp {
 namespace simulated_rio {
@@ -28,14 +26,6 @@ bool is_registered(RioBufferId id);
 // The next registration that passes the argument checks fails with this
 // Winsock/Windows error instead (one shot); 0 cancels.
 void fail_next_register(int winerror);
-
-// While set, arenas act as under a runtime that refuses external
-// ArrayBuffers (Electron's V8 sandbox): they take V8-owned memory instead.
-bool refuse_external_buffers();
-void set_refuse_external_buffers(bool refuse);
-
-// The `simulatedRio` export (rio_simulated_controls.cc).
-Napi::Object js_controls(Napi::Env env);
 
 }  // namespace simulated_rio
 }  // namespace rbp

@@ -1,7 +1,8 @@
 // io_uring fixed-buffer tables, the primitives the registrar needs: a ring,
 // its table of slots, and filling, emptying and cloning slots. One
-// implementation per build: linux/io_uring.cc (raw syscalls against
-// <linux/io_uring.h>), io_uring_none.cc elsewhere (every call ENOTSUP).
+// implementation per build, chosen by binding.gyp: native/linux/io_uring.cc
+// (raw syscalls against <linux/io_uring.h>), native/none/io_uring_none.cc
+// elsewhere (every call ENOTSUP).
 //
 // A slot holds one registered buffer: the kernel pins its pages (charged to
 // RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK) until the slot is

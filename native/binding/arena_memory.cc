@@ -1,6 +1,10 @@
+// ArenaMemory (arena_memory.h): the count of views that can still reach the
+// pages, the teardown sentinel, and the one unmap. The OS calls are
+// core/platform.h's; external buffers are made through build_variant.h.
 #include "arena_memory.h"
 
-#include "platform.h"
+#include "../core/platform.h"
+#include "build_variant.h"
 
 namespace rbp {
 
@@ -32,7 +36,7 @@ napi_status ArenaMemory::NewView(napi_value* result) {
   reachable_++;
   unfinalized_++;
   napi_value buffer = nullptr;
-  napi_status status = napi_create_external_buffer(env_, size_, base_, FinalizeView, view, &buffer);
+  napi_status status = create_external_buffer(env_, size_, base_, FinalizeView, view, &buffer);
   if (status != napi_ok) {
     // These two are answered before anything is made; after any other
     // failure a finalizer may still come, so the view stays counted.
@@ -98,7 +102,7 @@ void ArenaMemory::NewSentinel() {
   DropSentinel();
   auto* sentinel = new TeardownSentinel{this};
   napi_value buffer = nullptr;
-  napi_status status = napi_create_external_buffer(env_, 1, &sentinel->byte, FinalizeSentinel, sentinel, &buffer);
+  napi_status status = create_external_buffer(env_, 1, &sentinel->byte, FinalizeSentinel, sentinel, &buffer);
   if (status == napi_ok && napi_create_reference(env_, buffer, 1, &sentinel_ref_) == napi_ok) {
     sentinel_ = sentinel;
     return;

@@ -1,3 +1,6 @@
+// FixedBufferTable (io_uring_table.h): slot bookkeeping over io_uring.h's
+// primitives, keeping the ring and every clone target alike. Makes no
+// Node-API call; binding/io_uring_binding.cc is its glue.
 #include "io_uring_table.h"
 
 #include <cerrno>

@@ -1,6 +1,7 @@
 // The platform layer: everything the arena needs from the OS, one
-// implementation per OS (posix/, win/). Each primitive states its
-// precondition and returns an OsError that is empty on success.
+// implementation per OS, chosen by binding.gyp: native/posix/platform.cc and
+// native/win/platform.cc. Each primitive states its precondition and returns
+// an OsError that is empty on success.
 #pragma once
 
 #include <cstddef>

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "os_error.h"
+#include "../core/os_error.h"
 
 namespace rbp {
 

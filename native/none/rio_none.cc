@@ -1,9 +1,8 @@
-// RIO provider for POSIX builds: Registered I/O is a Winsock API.
-#include "../rio.h"
+// core/rio.h's provider in release builds outside Windows: none, for
+// Registered I/O is a Winsock API. The probe reports ENOTSUP.
+#include "../core/rio.h"
 
 #include <cerrno>
-
-#ifndef RBP_SIMULATED_RIO
 
 namespace rbp {
 
@@ -12,5 +11,3 @@ OsError rio_provider_load(RioProvider* /*provider*/) {
 }
 
 }  // namespace rbp
-
-#endif

@@ -1,7 +1,8 @@
-// io_uring for builds outside Linux: there is none.
+// core/io_uring.h outside Linux: there is no io_uring, so every call is
+// ENOTSUP.
 #include <cerrno>
 
-#include "io_uring.h"
+#include "../core/io_uring.h"
 
 namespace rbp {
 

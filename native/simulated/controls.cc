@@ -1,6 +1,7 @@
-// The `simulatedRio` export of test builds (RBP_SIMULATED_RIO): what tests
-// read from, and do to, the SIMULATED RIO provider. Glue only; the
-// simulation is rio_simulated.cc.
+// The test build's side of binding/build_variant.h: what tests read from,
+// and do to, the simulated-RIO build, as its `simulatedRio` export, and
+// arenas that can be told to act as under Electron's V8 sandbox. Glue only;
+// the simulated provider is rio_simulated.cc.
 //
 //   counters()                 -> { loads, unloads, registered, deregistered,
 //                                   deregisterErrors, live }
@@ -11,16 +12,20 @@
 //   refuseExternalBuffers(on)  -> new arenas take V8-owned memory, as under
 //                                 Electron's V8 sandbox
 //   invalidBufferId            -> bigint: the sentinel rio.h checks for
-#ifdef RBP_SIMULATED_RIO
+#include <atomic>
 
+#include "../binding/build_variant.h"
+#include "../binding/js_error.h"
 #include "rio_simulated.h"
-
-#include "js_error.h"
 
 namespace rbp {
 namespace simulated_rio {
 
 namespace {
+
+// While set, external buffers are refused as Electron's V8 sandbox refuses
+// them, so new arenas take V8-owned memory.
+std::atomic<bool> refuse_external{false};
 
 RioBufferId id_arg(const Napi::CallbackInfo& info, size_t index) {
   if (!info[index].IsBigInt()) throw invalid_arg_type(info.Env(), "id", "bigint");
@@ -67,7 +72,7 @@ Napi::Value Register(const Napi::CallbackInfo& info) {
 
 Napi::Value RefuseExternalBuffers(const Napi::CallbackInfo& info) {
   if (!info[0].IsBoolean()) throw invalid_arg_type(info.Env(), "on", "boolean");
-  set_refuse_external_buffers(info[0].As<Napi::Boolean>().Value());
+  refuse_external.store(info[0].As<Napi::Boolean>().Value());
   return info.Env().Undefined();
 }
 
@@ -75,8 +80,6 @@ Napi::Value Deregister(const Napi::CallbackInfo& info) {
   rio_deregister(id_arg(info, 0));
   return info.Env().Undefined();
 }
-
-}  // namespace
 
 Napi::Object js_controls(Napi::Env env) {
   Napi::Object controls = Napi::Object::New(env);
@@ -90,7 +93,18 @@ Napi::Object js_controls(Napi::Env env) {
   return controls;
 }
 
-}  // namespace simulated_rio
-}  // namespace rbp
+}  // namespace
 
-#endif  // RBP_SIMULATED_RIO
+}  // namespace simulated_rio
+
+napi_status create_external_buffer(napi_env env, size_t length, void* data, napi_finalize finalize, void* hint,
+                                   napi_value* result) {
+  if (simulated_rio::refuse_external.load()) return napi_no_external_buffers_allowed;
+  return napi_create_external_buffer(env, length, data, finalize, hint, result);
+}
+
+void add_variant_exports(Napi::Env env, Napi::Object exports) {
+  exports.Set("simulatedRio", simulated_rio::js_controls(env));
+}
+
+}  // namespace rbp
