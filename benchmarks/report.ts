@@ -4,7 +4,9 @@
 // so none inherits another's type feedback or pays for another's garbage
 // collection, and hands back its figures as JSON. This process shows a line
 // per case as it finishes, then prints the report, checks the bars, and
-// writes report.json, report.txt and the charts to benchmarks/results/.
+// writes report.json, report.txt and the charts to benchmarks/results/latest/
+// (gitignored: a run never changes a tracked file; `npm run bench:publish`
+// makes the latest run the committed results in benchmarks/results/).
 //   node dist/benchmarks/report.js [--quick] [--check] [--rounds N]
 // --quick: a few cases and rounds (under 30 s), written to results/quick/.
 // --check: exit 1 when a measured bar is missed.
@@ -24,6 +26,7 @@ import {
   HOT_PATH_GROUPS, hotPathFigures, measureFace, measureSelfCheck, printHotPath, type FaceFigures, type HotPathFigures, type SelfCheck,
 } from './hot-path.js'
 import { measureScalingFace, printScaling, scalingFigures, type ScalingFace, type ScalingFigures } from './scaling.js'
+import { runDir } from './results-paths.js'
 import type { Face } from './workloads.js'
 
 const DEFAULT_ROUNDS = 41
@@ -265,7 +268,7 @@ async function main(): Promise<void> {
   console.log('')
   console.log(report.join('\n'))
 
-  const dir = path.join(__dirname, '..', '..', 'benchmarks', 'results', ...(quick ? ['quick'] : []))
+  const dir = runDir(quick)
   fs.mkdirSync(dir, { recursive: true })
   const durationSeconds = Math.round((Date.now() - started) / 1000)
   const json = {
@@ -288,6 +291,7 @@ async function main(): Promise<void> {
   const charts = await writeCharts(dir, hot, scaling, registration, machine)
   console.log('')
   console.log(`Wrote ${path.relative(process.cwd(), dir) || '.'}/: report.json, report.txt, ${charts.join(', ')} (${durationSeconds} s)`)
+  if (!quick) console.log('Untracked; `npm run bench:publish` makes this run the committed results (benchmarks/results/) and rewrites the results block from them.')
   const missed = barList.filter(b => b.met === false)
   if (missed.length > 0) console.log(`${missed.length} bar(s) missed${process.argv.includes('--check') ? ': exiting 1 (--check)' : ''}`)
   if (process.argv.includes('--check') && missed.length > 0) process.exitCode = 1
