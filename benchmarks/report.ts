@@ -1,6 +1,7 @@
 // npm run bench: the benchmark report. Every measurement runs in a fresh
 // Node process (one per size and face, with its own floor; one per scaling
-// face; the self-check; the footprint; one per registration-footprint case),
+// face; the self-check; one per face of the IMIX bursts benny times; the
+// footprint; one per registration-footprint case),
 // so none inherits another's type feedback or pays for another's garbage
 // collection, and hands back its figures as JSON. This process shows a line
 // per case as it finishes, then prints the report, checks the bars, and
@@ -25,11 +26,15 @@ import { measureFootprint, printFootprint, type FootprintFigures } from './footp
 import {
   HOT_PATH_GROUPS, hotPathFigures, measureFace, measureSelfCheck, printHotPath, type FaceFigures, type HotPathFigures, type SelfCheck,
 } from './hot-path.js'
+import { BURST_FACES, MAX_TIME_S, QUICK_MAX_TIME_S, burstFigures, measureBurstFace, printBurst, type BurstFace, type BurstFaceFigures } from './burst.js'
 import { measureScalingFace, printScaling, scalingFigures, type ScalingFace, type ScalingFigures } from './scaling.js'
 import { runDir } from './results-paths.js'
 import type { Face } from './workloads.js'
 
 const DEFAULT_ROUNDS = 41
+/** Rounds of the benny-timed bursts: each takes about a second per face. */
+const BURST_ROUNDS = 11
+const QUICK_BURST_ROUNDS = 3
 
 export interface Bar {
   readonly figure: string
@@ -79,12 +84,13 @@ function inChild<T>(rounds: number, ...args: string[]): T {
   return JSON.parse(out) as T
 }
 
-async function child(section: string, rounds: number): Promise<void> {
+async function child(section: string, rounds: number, quick: boolean): Promise<void> {
   const face = option('--face') as Face
   const figures = section === 'face' ? await measureFace(option('--group')!, face, rounds)
     : section === 'self-check' ? await measureSelfCheck(rounds)
     : section === 'checks' ? await measureCheck(option('--check')!, face as CheckFace, rounds)
     : section === 'scaling' ? await measureScalingFace(face, rounds)
+    : section === 'burst' ? await measureBurstFace(face as BurstFace, rounds, quick ? QUICK_MAX_TIME_S : MAX_TIME_S)
     : section === 'footprint' ? measureFootprint()
     : section === 'registration' ? measureFootprintCase(option('--workload') as Workload, Number(option('--buffers')))
     : undefined
@@ -98,6 +104,7 @@ interface Plan {
   readonly faces: ReadonlyArray<{ group: string; face: Face }>
   readonly scaling: boolean
   readonly checks: ReadonlyArray<{ check: string; face: CheckFace }>
+  readonly burstRounds: number
   readonly registration: ReadonlyArray<{ workload: Workload; buffers: number }>
 }
 
@@ -112,6 +119,7 @@ function plan(quick: boolean, rounds: number): Plan {
     // --quick: the default-rate sampling only, the one meant for production.
     checks: CHECKS.filter(c => !quick || c.options.leakDetection === 'sample')
       .flatMap(c => (quick ? ['lease'] as const : ['lease', 'handles'] as const).map(face => ({ check: c.name, face }))),
+    burstRounds: quick ? QUICK_BURST_ROUNDS : BURST_ROUNDS,
     registration: (quick ? [1000, 10_000] : [1000, 10_000, 100_000]).flatMap(buffers =>
       (quick ? ['IMIX'] as const : ['IMIX', '512 B', '1500 B'] as const).map(workload => ({ workload, buffers }))),
   }
@@ -197,6 +205,9 @@ const UNITS = {
   'hotPath.groups[].floorNs, faces.*.ns, scaling.points[].*Ns': 'nanoseconds per pair (median over rounds)',
   'faces.*.vsFloor, allocUnsafeOverLease, thingOverHandle, scaling.points[].handle': 'ratio: median and 25th/75th percentiles of per-round ratios',
   'checks.cases[].ns': 'nanoseconds per pair (median over rounds)',
+  'burst.floorNs, burst.faces.*.ns': 'nanoseconds per lease: benny\'s median time per call of 1,000 leases (median over rounds), over 1,000',
+  'burst.faces.*.vsFloor, burst.faces.*.plainVsFloor, burst.plainOverBenny.*': 'ratio: median and 25th/75th percentiles of per-round ratios',
+  'burst.allocUnsafeOverLease, burst.plainAllocUnsafeOverLease': 'ratio: the two faces\' medians to their floors, divided (quartiles crossed)',
   'checks.cases[].vsFloor, checks.cases[].overDefault': 'ratio: median and 25th/75th percentiles (overDefault: its ratio to the floor over the default pool\'s, quartiles crossed)',
   'footprint.*Bytes, registration[].*.heldBytes, registration[].*Bytes': 'bytes',
   'registration[].ratio': 'one-by-one held bytes over pool held bytes',
@@ -208,7 +219,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
   const rounds = Number(option('--rounds') ?? (quick ? 11 : DEFAULT_ROUNDS))
   const section = option('--section')
-  if (section !== undefined) return child(section, rounds)
+  if (section !== undefined) return child(section, rounds, quick)
 
   const started = Date.now()
   const info = platform()
@@ -226,9 +237,10 @@ async function main(): Promise<void> {
   console.log('')
 
   const p = plan(quick, rounds)
-  const steps = p.faces.length + p.checks.length + 2 + (p.scaling ? 1 : 0) + p.registration.length
-  const weight = { face: 1, selfCheck: 1, scaling: 6, footprint: 3, registration: (n: number) => 0.5 + n / 25_000 }
-  const progress = new Progress(steps, p.faces.length + p.checks.length + 1 + (p.scaling ? 6 : 0) + 3 + p.registration.reduce((sum, r) => sum + weight.registration(r.buffers), 0))
+  const steps = p.faces.length + p.checks.length + 2 + BURST_FACES.length + (p.scaling ? 1 : 0) + p.registration.length
+  const weight = { face: 1, selfCheck: 1, burst: p.burstRounds / 5, scaling: 6, footprint: 3, registration: (n: number) => 0.5 + n / 25_000 }
+  const progress = new Progress(steps, p.faces.length + p.checks.length + 1 + BURST_FACES.length * weight.burst + (p.scaling ? 6 : 0) + 3 +
+    p.registration.reduce((sum, r) => sum + weight.registration(r.buffers), 0))
   const faceFigures = p.faces.map(({ group, face }) => progress.run(`${group} ${face}`, weight.face,
     () => inChild<FaceFigures>(rounds, '--section', 'face', '--group', group, '--face', face),
     f => `${formatRatio(median(f.perRound))}x the floor`))
@@ -240,6 +252,9 @@ async function main(): Promise<void> {
     figures: progress.run(`${check} ${face}`, weight.face, () => inChild<FaceFigures>(rounds, '--section', 'checks', '--check', check, '--face', face),
       f => `${formatRatio(median(f.perRound))}x the floor`),
   })))
+  const burst = burstFigures(p.burstRounds, BURST_FACES.map(face => progress.run(`IMIX bursts, ${face}`, weight.burst,
+    () => inChild<BurstFaceFigures>(p.burstRounds, '--section', 'burst', '--face', face, ...(quick ? ['--quick'] : [])),
+    f => `${formatRatio(median(f.benny.face) / median(f.benny.floor))}x the floor (benny)`)))
   const scaling = p.scaling
     ? progress.run('scaling 1 K to 1 M live', weight.scaling, () => scalingFigures(rounds, inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles')),
       s => `growth ${formatRatio(s.growth)}x`)
@@ -257,6 +272,8 @@ async function main(): Promise<void> {
     ...printHotPath(hot),
     '',
     ...printChecks(checks),
+    '',
+    ...printBurst(burst),
     '',
     ...(scaling ? [...printScaling(scaling), ''] : []),
     ...printFootprint(footprint),
@@ -282,6 +299,7 @@ async function main(): Promise<void> {
     bars: barList,
     hotPath: hot,
     checks,
+    burst,
     scaling,
     footprint,
     registration,
