@@ -11,6 +11,8 @@
 //   node dist/benchmarks/report.js [--quick] [--check] [--rounds N]
 // --quick: a few cases and rounds (under 30 s), written to results/quick/.
 // --check: exit 1 when a measured bar is missed.
+// --rounds N: rounds of the direct loops (default 41, quick 11); the bursts
+// keep their own (11, quick 3; a round takes about half a second per face).
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -32,7 +34,7 @@ import { runDir } from './results-paths.js'
 import type { Face } from './workloads.js'
 
 const DEFAULT_ROUNDS = 41
-/** Rounds of the benny-timed bursts: each takes about a second per face. */
+/** Rounds of the benny-timed bursts: each takes about half a second per face. */
 const BURST_ROUNDS = 11
 const QUICK_BURST_ROUNDS = 3
 
