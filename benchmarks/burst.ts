@@ -18,7 +18,6 @@
 // batches of each, as long as benny's samples, of which it takes the median
 // as benny does. A figure is the median of per-round ratios to the floor; the
 // ratio of two faces divides their medians, as the hot path's last rows do.
-import { add, suite } from 'benny'
 import { BufferPool } from '../lib/index.js'
 import { formatNs, formatRatio, median, quantile, row, type Ratio } from './harness.js'
 import { MiB, imixSizes } from './workloads.js'
@@ -144,6 +143,13 @@ export interface BurstFaceFigures {
 }
 
 export async function measureBurstFace(face: BurstFace, rounds: number, maxTime: number): Promise<BurstFaceFigures> {
+  // benny (with benchmark.js and lodash) loads here, in the burst's own
+  // process only. Loaded by every child (report.js imports this module), it
+  // shifted when V8 optimised the harness's timeBatch, which then inlined a
+  // case's loop and, with its budget spent, called lease() and release():
+  // the 1500-byte Lease pair ran at about 120x the floor instead of 13x in 4
+  // child processes of 10.
+  const { add, suite } = await import('benny')
   const cases = [timedBurst('floor'), timedBurst(face)]
   const benny = new Map<BurstCase, number[]>(cases.map(c => [c.name, []]))
   const plain = new Map<BurstCase, number[]>(cases.map(c => [c.name, []]))
