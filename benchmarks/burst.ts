@@ -145,10 +145,11 @@ export interface BurstFaceFigures {
 export async function measureBurstFace(face: BurstFace, rounds: number, maxTime: number): Promise<BurstFaceFigures> {
   // benny (with benchmark.js and lodash) loads here, in the burst's own
   // process only. Loaded by every child (report.js imports this module), it
-  // shifted when V8 optimised the harness's timeBatch, which then inlined a
-  // case's loop and, with its budget spent, called lease() and release():
-  // the 1500-byte Lease pair ran at about 120x the floor instead of 13x in 4
-  // child processes of 10.
+  // put the 1500-byte Lease pair at about 120x the floor instead of 13x in 10
+  // processes of 24 (the code before it: none of 24). A CPU profile of such a
+  // process spends its time in the harness's timeBatch itself and in lease()
+  // as a call of its own: the case's loop inlined into timeBatch, with the
+  // inlining budget spent before lease() and release().
   const { add, suite } = await import('benny')
   const cases = [timedBurst('floor'), timedBurst(face)]
   const benny = new Map<BurstCase, number[]>(cases.map(c => [c.name, []]))
