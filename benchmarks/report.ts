@@ -1,13 +1,18 @@
 // npm run bench: the benchmark report. Every measurement runs in a fresh
 // Node process (one per size and face, with its own floor; one per scaling
-// face; the self-check; the footprint; one per registration-footprint case),
+// face; the self-check; one per face of the IMIX bursts benny times; the
+// footprint; one per registration-footprint case),
 // so none inherits another's type feedback or pays for another's garbage
 // collection, and hands back its figures as JSON. This process shows a line
 // per case as it finishes, then prints the report, checks the bars, and
-// writes report.json, report.txt and the charts to benchmarks/results/.
+// writes report.json, report.txt and the charts to benchmarks/results/latest/
+// (gitignored: a run never changes a tracked file; `npm run bench:publish`
+// makes the latest run the committed results in benchmarks/results/).
 //   node dist/benchmarks/report.js [--quick] [--check] [--rounds N]
 // --quick: a few cases and rounds (under 30 s), written to results/quick/.
 // --check: exit 1 when a measured bar is missed.
+// --rounds N: rounds of the direct loops (default 41, quick 11); the bursts
+// keep their own (11, quick 3; a round takes about half a second per face).
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -23,10 +28,15 @@ import { measureFootprint, printFootprint, type FootprintFigures } from './footp
 import {
   HOT_PATH_GROUPS, hotPathFigures, measureFace, measureSelfCheck, printHotPath, type FaceFigures, type HotPathFigures, type SelfCheck,
 } from './hot-path.js'
+import { BURST_FACES, MAX_TIME_S, QUICK_MAX_TIME_S, burstFigures, measureBurstFace, printBurst, type BurstFace, type BurstFaceFigures } from './burst.js'
 import { measureScalingFace, printScaling, scalingFigures, type ScalingFace, type ScalingFigures } from './scaling.js'
+import { runDir } from './results-paths.js'
 import type { Face } from './workloads.js'
 
 const DEFAULT_ROUNDS = 41
+/** Rounds of the benny-timed bursts: each takes about half a second per face. */
+const BURST_ROUNDS = 11
+const QUICK_BURST_ROUNDS = 3
 
 export interface Bar {
   readonly figure: string
@@ -76,12 +86,13 @@ function inChild<T>(rounds: number, ...args: string[]): T {
   return JSON.parse(out) as T
 }
 
-async function child(section: string, rounds: number): Promise<void> {
+async function child(section: string, rounds: number, quick: boolean): Promise<void> {
   const face = option('--face') as Face
   const figures = section === 'face' ? await measureFace(option('--group')!, face, rounds)
     : section === 'self-check' ? await measureSelfCheck(rounds)
     : section === 'checks' ? await measureCheck(option('--check')!, face as CheckFace, rounds)
     : section === 'scaling' ? await measureScalingFace(face, rounds)
+    : section === 'burst' ? await measureBurstFace(face as BurstFace, rounds, quick ? QUICK_MAX_TIME_S : MAX_TIME_S)
     : section === 'footprint' ? measureFootprint()
     : section === 'registration' ? measureFootprintCase(option('--workload') as Workload, Number(option('--buffers')))
     : undefined
@@ -95,6 +106,7 @@ interface Plan {
   readonly faces: ReadonlyArray<{ group: string; face: Face }>
   readonly scaling: boolean
   readonly checks: ReadonlyArray<{ check: string; face: CheckFace }>
+  readonly burstRounds: number
   readonly registration: ReadonlyArray<{ workload: Workload; buffers: number }>
 }
 
@@ -109,6 +121,7 @@ function plan(quick: boolean, rounds: number): Plan {
     // --quick: the default-rate sampling only, the one meant for production.
     checks: CHECKS.filter(c => !quick || c.options.leakDetection === 'sample')
       .flatMap(c => (quick ? ['lease'] as const : ['lease', 'handles'] as const).map(face => ({ check: c.name, face }))),
+    burstRounds: quick ? QUICK_BURST_ROUNDS : BURST_ROUNDS,
     registration: (quick ? [1000, 10_000] : [1000, 10_000, 100_000]).flatMap(buffers =>
       (quick ? ['IMIX'] as const : ['IMIX', '512 B', '1500 B'] as const).map(workload => ({ workload, buffers }))),
   }
@@ -195,6 +208,9 @@ const UNITS = {
   'faces.*.vsFloor, allocUnsafeOverLease, thingOverHandle, scaling.points[].handle': 'ratio: median and 25th/75th percentiles of per-round ratios',
   'checks.cases[].ns': 'nanoseconds per pair (median over rounds)',
   'checks.cases[].vsFloor, checks.cases[].overDefault': 'ratio: median and 25th/75th percentiles (overDefault: its ratio to the floor over the default pool\'s, quartiles crossed)',
+  'burst.floorNs, burst.faces.*.ns': 'nanoseconds per lease: benny\'s median time per call of 1,000 leases (median over rounds), over 1,000',
+  'burst.faces.*.vsFloor, burst.faces.*.plainVsFloor, burst.plainOverBenny.*': 'ratio: median and 25th/75th percentiles of per-round ratios',
+  'burst.allocUnsafeOverLease, burst.plainAllocUnsafeOverLease': 'ratio: the two faces\' medians to their floors, divided (quartiles crossed)',
   'footprint.*Bytes, registration[].*.heldBytes, registration[].*Bytes': 'bytes',
   'registration[].ratio': 'one-by-one held bytes over pool held bytes',
   'registration[].*.registrations': 'kernel registration records',
@@ -205,7 +221,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
   const rounds = Number(option('--rounds') ?? (quick ? 11 : DEFAULT_ROUNDS))
   const section = option('--section')
-  if (section !== undefined) return child(section, rounds)
+  if (section !== undefined) return child(section, rounds, quick)
 
   const started = Date.now()
   const info = platform()
@@ -223,9 +239,10 @@ async function main(): Promise<void> {
   console.log('')
 
   const p = plan(quick, rounds)
-  const steps = p.faces.length + p.checks.length + 2 + (p.scaling ? 1 : 0) + p.registration.length
-  const weight = { face: 1, selfCheck: 1, scaling: 6, footprint: 3, registration: (n: number) => 0.5 + n / 25_000 }
-  const progress = new Progress(steps, p.faces.length + p.checks.length + 1 + (p.scaling ? 6 : 0) + 3 + p.registration.reduce((sum, r) => sum + weight.registration(r.buffers), 0))
+  const steps = p.faces.length + p.checks.length + 2 + BURST_FACES.length + (p.scaling ? 1 : 0) + p.registration.length
+  const weight = { face: 1, selfCheck: 1, burst: p.burstRounds / 5, scaling: 6, footprint: 3, registration: (n: number) => 0.5 + n / 25_000 }
+  const progress = new Progress(steps, p.faces.length + p.checks.length + 1 + BURST_FACES.length * weight.burst + (p.scaling ? 6 : 0) + 3 +
+    p.registration.reduce((sum, r) => sum + weight.registration(r.buffers), 0))
   const faceFigures = p.faces.map(({ group, face }) => progress.run(`${group} ${face}`, weight.face,
     () => inChild<FaceFigures>(rounds, '--section', 'face', '--group', group, '--face', face),
     f => `${formatRatio(median(f.perRound))}x the floor`))
@@ -237,6 +254,9 @@ async function main(): Promise<void> {
     figures: progress.run(`${check} ${face}`, weight.face, () => inChild<FaceFigures>(rounds, '--section', 'checks', '--check', check, '--face', face),
       f => `${formatRatio(median(f.perRound))}x the floor`),
   })))
+  const burst = burstFigures(p.burstRounds, BURST_FACES.map(face => progress.run(`IMIX bursts, ${face}`, weight.burst,
+    () => inChild<BurstFaceFigures>(p.burstRounds, '--section', 'burst', '--face', face, ...(quick ? ['--quick'] : [])),
+    f => `${formatRatio(median(f.benny.face) / median(f.benny.floor))}x the floor (benny)`)))
   const scaling = p.scaling
     ? progress.run('scaling 1 K to 1 M live', weight.scaling, () => scalingFigures(rounds, inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles')),
       s => `growth ${formatRatio(s.growth)}x`)
@@ -255,6 +275,8 @@ async function main(): Promise<void> {
     '',
     ...printChecks(checks),
     '',
+    ...printBurst(burst),
+    '',
     ...(scaling ? [...printScaling(scaling), ''] : []),
     ...printFootprint(footprint),
     '',
@@ -265,7 +287,7 @@ async function main(): Promise<void> {
   console.log('')
   console.log(report.join('\n'))
 
-  const dir = path.join(__dirname, '..', '..', 'benchmarks', 'results', ...(quick ? ['quick'] : []))
+  const dir = runDir(quick)
   fs.mkdirSync(dir, { recursive: true })
   const durationSeconds = Math.round((Date.now() - started) / 1000)
   const json = {
@@ -279,6 +301,7 @@ async function main(): Promise<void> {
     bars: barList,
     hotPath: hot,
     checks,
+    burst,
     scaling,
     footprint,
     registration,
@@ -288,6 +311,7 @@ async function main(): Promise<void> {
   const charts = await writeCharts(dir, hot, scaling, registration, machine)
   console.log('')
   console.log(`Wrote ${path.relative(process.cwd(), dir) || '.'}/: report.json, report.txt, ${charts.join(', ')} (${durationSeconds} s)`)
+  if (!quick) console.log('Untracked; `npm run bench:publish` makes this run the committed results (benchmarks/results/) and rewrites the results block from them.')
   const missed = barList.filter(b => b.met === false)
   if (missed.length > 0) console.log(`${missed.length} bar(s) missed${process.argv.includes('--check') ? ': exiting 1 (--check)' : ''}`)
   if (process.argv.includes('--check') && missed.length > 0) process.exitCode = 1
