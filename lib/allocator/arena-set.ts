@@ -28,8 +28,12 @@ export interface ArenaMemory {
 
 /** Makes and closes the arenas of one allocator. */
 export interface ArenaFactory<A extends ArenaMemory> {
-  /** A new registered arena of `size` bytes, whose live leases `leases` counts. OS failures throw. */
-  open(size: number, leases: () => number): A
+  /**
+   * A new registered arena of `size` bytes, whose live leases `leases` counts;
+   * null when there is no room for one now (a registration table full), which
+   * the allocator treats as its budget reached. OS failures throw.
+   */
+  open(size: number, leases: () => number): A | null
   /** Deregisters and frees it. If it throws (a Registrar failed), the arena stays whole. */
   close(arena: A): void
 }
@@ -87,10 +91,11 @@ export class ArenaSet<A extends ArenaMemory> {
     return false
   }
 
-  /** Takes n pages from a new arena; false when that would pass maxBytes. OS failures throw. */
+  /** Takes n pages from a new arena; false when that would pass maxBytes, or the factory has no room. OS failures throw. */
   placeInNew(pages: number): boolean {
     if (pages * PAGE_SIZE > this.#arenaSize || this.bytes + this.#arenaSize > this.#maxBytes) return false
     const a = this.#add()
+    if (a < 0) return false
     this.placedArena = a
     this.placedPage = this.records[a]!.pages.take(pages)
     return true
@@ -131,6 +136,7 @@ export class ArenaSet<A extends ArenaMemory> {
     const freeIds = this.#freeIds
     const a = freeIds.length !== 0 ? freeIds[freeIds.length - 1]! : this.records.length
     const arena = this.#factory.open(this.#arenaSize, () => this.#leasesByArena()[a]!)
+    if (arena === null) return -1
     if (freeIds.length !== 0) freeIds.pop()
     const id = arena.bufferId ?? RIO_INVALID_BUFFERID
     this.records[a] = {

@@ -20,7 +20,12 @@ import {
   systemError,
 } from '../errors.js'
 
-/** Registers an arena with something other than RIO (an io_uring ring, a test double). */
+/**
+ * Registers an arena with something other than RIO (an io_uring ring, a test
+ * double). A register() that throws an error with code 'EBUSY' has no room
+ * now: a pool then acts as at maxBytes (tryLease() gives null, acquire()
+ * waits, lease() throws RIOPOOL_EXHAUSTED with that error as its cause).
+ */
 export interface Registrar {
   register(address: bigint, length: number): bigint
   deregister(id: bigint): void

@@ -49,6 +49,8 @@ export class BufferPool extends EventEmitter {
   readonly #queue: AcquireQueue
   #maintenance: NodeJS.Immediate | undefined
   #closing: Closing | undefined
+  // The Registrar's EBUSY that made the last lease find no room, for its message.
+  #registrarFull: unknown
 
   static {
     isPool = value => typeof value === 'object' && value !== null && #allocator in value
@@ -70,7 +72,7 @@ export class BufferPool extends EventEmitter {
       arenaSize: this.#arenaSize,
       maxBytes: this.#maxBytes,
       arenas: {
-        open: (size, leases) => outsideThePool(this.handles, () => arenas.open(size, leases)),
+        open: (size, leases) => outsideThePool(this.handles, () => this.#openArena(arenas, size, leases)),
         close: arena => outsideThePool(this.handles, () => arenas.close(arena)),
       },
       onGrow: () => this.#updateAttention(),
@@ -138,6 +140,19 @@ export class BufferPool extends EventEmitter {
     }
   }
 
+  // A Registrar whose register() throws EBUSY has no slot free now (an
+  // io_uring table full): no room, as at maxBytes, so tryLease() gives null
+  // and acquire() waits; lease() says why.
+  #openArena(arenas: ReturnType<typeof adoptedArenas>, size: number, leases: () => number): Arena | null {
+    try {
+      return arenas.open(size, leases)
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code !== 'EBUSY') throw error
+      this.#registrarFull = error
+      return null
+    }
+  }
+
   /** A release freed a lease while attention was on. */
   #released(): void {
     if (!this.#closing && this.#allocator.arenas.count > this.#spareArenas) this.#scheduleMaintenance()
@@ -161,9 +176,13 @@ export class BufferPool extends EventEmitter {
 
   #exhausted(size: number): PoolError {
     const a = this.#allocator
+    // The Registrar, not the budget, refused when another arena would still fit.
+    const cause = a.arenas.bytes + this.#arenaSize <= this.#maxBytes ? this.#registrarFull : undefined
+    const where = cause === undefined ? `within maxBytes (${this.#maxBytes})` : `in a registered arena (${(cause as Error).message})`
     return new PoolError('RIOPOOL_EXHAUSTED',
-      `No room for a lease of ${size} bytes within maxBytes (${this.#maxBytes}): ` +
-      `${a.arenas.bytes} bytes in arenas, ${a.outstanding().leasedBytes} leased. Release leases, raise maxBytes, or wait with acquire()`)
+      `No room for a lease of ${size} bytes ${where}: ` +
+      `${a.arenas.bytes} bytes in arenas, ${a.outstanding().leasedBytes} leased. Release leases, raise maxBytes, or wait with acquire()`,
+      cause === undefined ? undefined : { cause })
   }
 
   #scheduleMaintenance(): void {

@@ -103,14 +103,18 @@ uring('close() refuses with RIOPOOL_BUSY while an arena is registered, then clos
   t.throws(() => reg.register(0n, 4096), { code: 'ENXIO', message: /closed/ })
 })
 
-uring('when every slot is in use, growth fails with EBUSY saying what to do, and the pool stays usable', t => {
+uring('when every slot is in use, the pool has no room: lease() throws RIOPOOL_EXHAUSTED caused by EBUSY saying what to do, tryLease() gives null, and the pool stays usable', t => {
   const reg = IoUringRegistrar.create({ slots: 2 })
   const pool = new BufferPool({ registration: reg, arenaSize: 64 * 1024 })
   const a = pool.lease(64 * 1024)
   const b = pool.lease(64 * 1024)
-  const error = t.throws(() => pool.lease(64 * 1024), { code: 'EBUSY' }) as Error & { errno: number; syscall: string }
+  const refused = t.throws(() => pool.lease(64 * 1024), { code: 'RIOPOOL_EXHAUSTED', message: /in a registered arena \(.*slots are in use/ })!
+  const error = refused.cause as Error & { code: string; errno: number; syscall: string }
+  t.is(error.code, 'EBUSY')
   t.is(util.getSystemErrorName(error.errno), 'EBUSY')
   t.regex(error.message, /All 2 of this registrar's fixed-buffer slots are in use .*more slots \(at most 16384\)/)
+  t.is(pool.tryLease(64 * 1024), null)
+  t.is(pool.handles.tryLease(64 * 1024), -1)
   t.is(reg.slotsInUse, 2)
   t.is(pool.stats().arenas, 2, 'the refused arena is gone')
   const freedSlot = a.bufferId
@@ -119,6 +123,23 @@ uring('when every slot is in use, growth fails with EBUSY saying what to do, and
   t.is(c.bufferId, freedSlot, 'the emptied arena is reused, in its slot')
   c.release()
   b.release()
+})
+
+uring('acquire() at the slot limit waits, and a release in the pool serves it', async t => {
+  const reg = IoUringRegistrar.create({ slots: 1 })
+  const pool = new BufferPool({ registration: reg, arenaSize: 64 * 1024 })
+  const whole = pool.lease(64 * 1024)
+  let served = false
+  const waiting = pool.acquire(64 * 1024).then(lease => { served = true; return lease })
+  await new Promise(resolve => setImmediate(resolve))
+  t.false(served, 'it waits rather than rejecting')
+  t.is(pool.stats().waiters, 1)
+  whole.release()
+  const lease = await waiting
+  t.is(lease.bufferId, 0n)
+  lease.release()
+  await pool.close()
+  reg.close()
 })
 
 uring('an arena above 1 GiB is refused with ERR_OUT_OF_RANGE naming the kernel limit, before anything is pinned', t => {
@@ -167,7 +188,7 @@ uring("attach(): another's ring, coded errors for what is not a ring, a table or
     const lease = pool.lease(64 * 1024)
     t.is(lease.bufferId, 4n)
     t.is(pool.lease(64 * 1024).bufferId, 5n)
-    t.throws(() => pool.lease(1), { code: 'EBUSY' })
+    t.throws(() => pool.lease(1), { code: 'RIOPOOL_EXHAUSTED' })
     const mine = new BufferPool({ registration: other, arenaSize: 64 * 1024 }).lease(10)
     t.is(mine.bufferId, 0n)
     t.notThrows(() => reg.slotsInUse)
