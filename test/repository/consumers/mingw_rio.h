@@ -12,29 +12,10 @@
 #include <winsock2.h>
 #include <mswsock.h>
 
-/* mswsockdef.h: the handle types, RIO_BUF and RIORESULT. */
+/* mswsockdef.h: the handle types, RIO_BUF and RIORESULT, as newer mingw-w64
+ * releases declare them (the stand-in the Windows build already uses). */
 #ifndef RIO_INVALID_BUFFERID
-typedef struct RIO_BUFFERID_t *RIO_BUFFERID, **PRIO_BUFFERID;
-typedef struct RIO_CQ_t *RIO_CQ, **PRIO_CQ;
-typedef struct RIO_RQ_t *RIO_RQ, **PRIO_RQ;
-
-typedef struct _RIORESULT {
-  LONG Status;
-  ULONG BytesTransferred;
-  ULONGLONG SocketContext;
-  ULONGLONG RequestContext;
-} RIORESULT, *PRIORESULT;
-
-typedef struct _RIO_BUF {
-  RIO_BUFFERID BufferId;
-  ULONG Offset;
-  ULONG Length;
-} RIO_BUF, *PRIO_BUF;
-
-#define RIO_INVALID_BUFFERID ((RIO_BUFFERID)(ULONG_PTR)0xFFFFFFFF)
-#define RIO_INVALID_CQ ((RIO_CQ)0)
-#define RIO_INVALID_RQ ((RIO_RQ)0)
-#define RIO_CORRUPT_CQ 0xFFFFFFFF
+#include "../../native/newer_mswsockdef.h"
 #endif
 
 #ifndef SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER
