@@ -50,7 +50,7 @@ export function setHandlesAttention(handles: Handles, on: boolean): void {
  * Registrar's register() or deregister()): any lease, retain or release
  * made from inside it is refused with ERR_INVALID_STATE, changing nothing.
  */
-export function outsideThePool<T>(handles: Handles, fn: () => T): T {
+export function inRegistrarCallback<T>(handles: Handles, fn: () => T): T {
   handles.inCallback++
   updateFlags(handles)
   try {
@@ -61,7 +61,7 @@ export function outsideThePool<T>(handles: Handles, fn: () => T): T {
   }
 }
 
-/** Refuses a call made from inside a Registrar callback (see outsideThePool). */
+/** Refuses a call made from inside a Registrar callback (see inRegistrarCallback). */
 export function checkNotInCallback(handles: Handles): void {
   if (handles.inCallback !== 0) {
     throw invalidState("A Registrar's register() or deregister() called back into its pool, which is mid-change: " +
@@ -82,10 +82,10 @@ function updateFlags(handles: Handles): void {
 //
 // The hot path reads one flag per call, slowLease or slowRelease; any other
 // state (closing, a pool's checks, a host listening for frees, a Registrar
-// callback under way) sets the flag,
-// and the out-of-line path does the rest. So a pool's checks (instruments)
-// hold however lease or release is reached: through a face's method, the
-// prototype's, a subclass's super call or a detached method.
+// callback under way) sets the flag, and the out-of-line path does the rest.
+// So a pool's checks (instruments) hold however lease or release is reached:
+// through a face's method, the prototype's, a subclass's super call or a
+// detached method.
 export class Handles {
   /** @internal */
   declare readonly allocator: Allocator<Arena>
@@ -97,7 +97,7 @@ export class Handles {
   declare closed: number
   /** @internal Non-zero while the host wants to hear of frees (waiters, closing, maintenance). */
   declare attention: number
-  /** @internal Registrar callbacks under way (see outsideThePool). */
+  /** @internal Registrar callbacks under way (see inRegistrarCallback). */
   declare inCallback: number
   /** @internal Non-zero: every lease takes the out-of-line path (closing, instruments, a callback). */
   declare slowLease: number

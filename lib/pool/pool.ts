@@ -11,7 +11,7 @@ import { PoolError, invalidThis } from '../errors.js'
 import { AcquireQueue } from './acquire-queue.js'
 import { describeLease, poolStats, warnClosePending, warnLeak, type PoolStats } from './diagnostics.js'
 import {
-  Handles, checkLeaseSize, checkNotInCallback, closeHandles, leaseHandle, leaseOrNone, makeHandles, outsideThePool, releaseHandle, setHandlesAttention,
+  Handles, checkLeaseSize, checkNotInCallback, closeHandles, leaseHandle, leaseOrNone, makeHandles, inRegistrarCallback, releaseHandle, setHandlesAttention,
 } from './handles.js'
 import { Instruments } from './instruments.js'
 import { LeakTracker, type LeakReport, type LeaseRecord, type OutstandingLease } from './leak-tracker.js'
@@ -72,8 +72,8 @@ export class BufferPool extends EventEmitter {
       arenaSize: this.#arenaSize,
       maxBytes: this.#maxBytes,
       arenas: {
-        open: (size, leases) => outsideThePool(this.handles, () => this.#openArena(arenas, size, leases)),
-        close: arena => outsideThePool(this.handles, () => arenas.close(arena)),
+        open: (size, leases) => inRegistrarCallback(this.handles, () => this.#openArena(arenas, size, leases)),
+        close: arena => inRegistrarCallback(this.handles, () => arenas.close(arena)),
       },
       onGrow: () => this.#updateAttention(),
     })
