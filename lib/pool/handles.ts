@@ -6,7 +6,8 @@ import { MAX_CLASS_SIZE } from '../allocator/size-classes.js'
 import type { Arena } from '../arenas/arena.js'
 import { PoolError, illegalConstructor, invalidArgType, invalidState, invalidThis, outOfRange } from '../errors.js'
 import type { Instruments } from './instruments.js'
-import { rioBufAt, rioBufTarget, writeRioBuf } from './rio-buf.js'
+import { types } from 'node:util'
+import { RIO_BUF_SIZE, RIO_BUF_WORDS, lengthOf, rioBufTarget, typedArrayKind, writeRioBuf, type RioBufTarget } from './rio-buf.js'
 
 const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds
 
@@ -212,15 +213,76 @@ export class Handles {
     return new ArenaBuffer(memory, memoryOffset + allocator.offsetOf(i), allocator.lengthOf(i))
   }
 
-  /** Writes the 16-byte RIO_BUF for this lease at `at` in `target` (a new one when omitted). */
-  toRioBuf(h: number, target?: Uint8Array, at = 0): Uint8Array {
+  /**
+   * Writes the 16-byte RIO_BUF for this lease at `at` in `target`: a
+   * Uint8Array (`at` in bytes) or a Uint32Array (`at` in words); a new
+   * Uint8Array when omitted. Returns the target.
+   */
+  toRioBuf(h: number, target?: Uint8Array, at?: number): Uint8Array
+  toRioBuf<T extends Uint32Array>(h: number, target: T, at?: number): T
+  toRioBuf(h: number, target?: RioBufTarget, at = 0): RioBufTarget {
     const i = live(this, h)
-    const out = rioBufTarget(target)
-    const start = rioBufAt(out, at)
     const allocator = this.allocator
-    const { idLow, idHigh } = allocator.arenaRecordOf(i)
-    return writeRioBuf(out, start, idLow, idHigh, allocator.offsetOf(i), allocator.lengthOf(i))
+    const record = allocator.arenaRecordOf(i)
+    const kind = typedArrayKind(target)
+    const words = kind === 'Uint32Array'
+    // A target with room at a whole `at`, checked inline; anything else is
+    // checked (and refused, or a new target made) out of line.
+    const out = (words || kind === 'Uint8Array') && typeof at === 'number' && at >>> 0 === at &&
+      at <= lengthOf(target!) - (words ? RIO_BUF_WORDS : RIO_BUF_SIZE)
+      ? target!
+      : rioBufTarget(target, at, 1)
+    writeRioBuf(out, typedArrayKind(out) === 'Uint32Array', at, record.idLow, record.idHigh, allocator.offsetOf(i), allocator.lengthOf(i))
+    return out
   }
+
+  /**
+   * Writes the RIO_BUFs of handles[0 .. count) one after another from `at`
+   * in `target` (as toRioBuf() does for one): the array a batch of
+   * RIOReceive or RIOSend calls walks. Every handle is checked before
+   * anything is written. Returns the target.
+   */
+  toRioBufs(handles: ArrayLike<number>, count: number, target?: Uint8Array, at?: number): Uint8Array
+  toRioBufs<T extends Uint32Array>(handles: ArrayLike<number>, count: number, target: T, at?: number): T
+  toRioBufs(handles: ArrayLike<number>, count: number, target?: RioBufTarget, at = 0): RioBufTarget {
+    const batch = batchOf(handles, count)
+    const n = count
+    for (let k = 0; k < n; k++) live(this, batch[k]!)
+    const out = rioBufTarget(target, at, n)
+    const words = typedArrayKind(out) === 'Uint32Array'
+    const step = words ? RIO_BUF_WORDS : RIO_BUF_SIZE
+    const allocator = this.allocator
+    for (let k = 0; k < n; k++) {
+      const i = allocator.liveSlot(batch[k]!)
+      const record = allocator.arenaRecordOf(i)
+      writeRioBuf(out, words, at + k * step, record.idLow, record.idHigh, allocator.offsetOf(i), allocator.lengthOf(i))
+    }
+    return out
+  }
+}
+
+/**
+ * The handles of a batch of `count` (checked here), each read once: a Uint32Array as it is (reading it
+ * runs no user code), an Array copied (an element getter runs only here, so
+ * nothing it does later can change what was checked). The Uint32Array form
+ * allocates nothing.
+ */
+function batchOf(handles: unknown, count: unknown): ArrayLike<number> {
+  const typed = typedArrayKind(handles) === 'Uint32Array'
+  if (!typed && (types.isProxy(handles) || !Array.isArray(handles))) {
+    throw invalidArgType('handles', 'an instance of Uint32Array or Array', handles)
+  }
+  const length = typed ? lengthOf(handles as Uint32Array) : (handles as unknown[]).length
+  if (typeof count !== 'number') throw invalidArgType('count', 'of type number', count)
+  if (!Number.isInteger(count) || count < 0 || count > length) throw outOfRange('count', `an integer >= 0 && <= ${length} (handles.length)`, count)
+  if (typed) return handles as Uint32Array
+  const copy = new Float64Array(count)
+  for (let k = 0; k < count; k++) {
+    const h: unknown = (handles as unknown[])[k]
+    if (typeof h !== 'number') throw invalidArgType(`handles[${k}]`, 'of type number', h)
+    copy[k] = h
+  }
+  return copy
 }
 
 /** The slot index behind h; throws (RIOPOOL_RELEASED, or a TypeError for a non-number) when it is not live. */

@@ -106,9 +106,12 @@ export class Lease {
     }
   }
 
-  toRioBuf(target?: Uint8Array, at = 0): Uint8Array {
+  /** Writes this lease's 16-byte RIO_BUF into a Uint8Array (`at` in bytes) or a Uint32Array (`at` in words); a new Uint8Array when omitted. */
+  toRioBuf(target?: Uint8Array, at?: number): Uint8Array
+  toRioBuf<T extends Uint32Array>(target: T, at?: number): T
+  toRioBuf(target?: Uint8Array | Uint32Array, at?: number): Uint8Array | Uint32Array {
     const h = liveHandle(this)
-    return this._handles.toRioBuf(h, target, at)
+    return this._handles.toRioBuf(h, target as Uint8Array, at)
   }
 }
 

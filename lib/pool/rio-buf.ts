@@ -1,41 +1,80 @@
 // RIO_BUF as Winsock lays it out on 64-bit Windows:
 //   { RIO_BUFFERID BufferId (8 bytes); ULONG Offset; ULONG Length }
-// little-endian, 16 bytes. An unregistered arena writes RIO_INVALID_BUFFERID
-// (0xFFFFFFFF), which any RIO call rejects.
-import { types } from 'node:util'
+// little-endian, 16 bytes, four 32-bit words. An unregistered arena writes
+// RIO_INVALID_BUFFERID (0xFFFFFFFF), which any RIO call rejects.
+//
+// A target is a Uint8Array (`at` counts bytes) or a Uint32Array (`at` counts
+// words, and a RIO_BUF is four word stores). A Uint32Array holds words in the
+// machine's byte order; RIO runs only on little-endian Windows (x64, arm64),
+// and io_uring consumers read the words back the same way.
 import { invalidArgType, outOfRange } from '../errors.js'
 
 export const RIO_BUF_SIZE = 16
+export const RIO_BUF_WORDS = 4
 
-function writeU32(target: Uint8Array, at: number, value: number): void {
+// %TypedArray%.prototype[Symbol.toStringTag]: the array's own kind for a typed
+// array, undefined for anything else (a proxy of one included). A brand check
+// V8 inlines, where util.types.isUint8Array calls into C++, and instanceof
+// asks a proxy's getPrototypeOf trap.
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!
+
+/** 'Uint8Array', 'Uint32Array', ... for a typed array; undefined for anything else. */
+export function typedArrayKind(value: unknown): string | undefined {
+  return typedArrayTag.call(value) as string | undefined
+}
+
+// %TypedArray%.prototype.length: a subclass's own length getter is user code.
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!.get!
+
+/** The length of a typed array, however its class answers `length`. */
+export function lengthOf(array: RioBufTarget): number {
+  return typedArrayLength.call(array) as number
+}
+
+export type RioBufTarget = Uint8Array | Uint32Array
+
+/** Writes one RIO_BUF at element `at` of a checked target. */
+export function writeRioBuf(target: RioBufTarget, words: boolean, at: number, idLow: number, idHigh: number, offset: number, length: number): void {
+  if (words) {
+    target[at] = idLow
+    target[at + 1] = idHigh
+    target[at + 2] = offset
+    target[at + 3] = length
+  } else {
+    writeU32(target, at, idLow)
+    writeU32(target, at + 4, idHigh)
+    writeU32(target, at + 8, offset)
+    writeU32(target, at + 12, length)
+  }
+}
+
+function writeU32(target: RioBufTarget, at: number, value: number): void {
   target[at] = value
   target[at + 1] = value >>> 8
   target[at + 2] = value >>> 16
   target[at + 3] = value >>> 24
 }
 
-/** Validates target/at before anything is written, so a bad call changes nothing. */
-export function rioBufTarget(target: unknown): Uint8Array {
-  if (target === undefined) return new Uint8Array(RIO_BUF_SIZE)
-  // A brand check, not instanceof, which a proxy's getPrototypeOf trap could answer (or throw from).
-  if (!types.isUint8Array(target)) throw invalidArgType('target', 'an instance of Uint8Array', target)
-  if (target.length < RIO_BUF_SIZE) throw outOfRange('target.length', `>= ${RIO_BUF_SIZE} (a RIO_BUF is 16 bytes)`, target.length)
-  return target
-}
-
-export function rioBufAt(target: Uint8Array, at: unknown): number {
-  if (at === undefined) return 0
-  if (typeof at !== 'number') throw invalidArgType('at', 'of type number', at)
-  if (!Number.isInteger(at) || at < 0 || at > target.length - RIO_BUF_SIZE) {
-    throw outOfRange('at', `an integer >= 0 && <= ${target.length - RIO_BUF_SIZE} (16 bytes must fit)`, at)
+/**
+ * The target to write `count` RIO_BUFs into at `at`, checked before anything
+ * is written (a bad call changes nothing): a new Uint8Array when undefined.
+ */
+export function rioBufTarget(target: unknown, at: unknown, count: number): RioBufTarget {
+  if (target === undefined) {
+    if (at !== undefined && at !== 0) throw outOfRange('at', '0 when no target is given', at)
+    return new Uint8Array(RIO_BUF_SIZE * count)
   }
-  return at
-}
-
-export function writeRioBuf(target: Uint8Array, at: number, idLow: number, idHigh: number, offset: number, length: number): Uint8Array {
-  writeU32(target, at, idLow)
-  writeU32(target, at + 4, idHigh)
-  writeU32(target, at + 8, offset)
-  writeU32(target, at + 12, length)
-  return target
+  const kind = typedArrayKind(target)
+  if (kind !== 'Uint8Array' && kind !== 'Uint32Array') throw invalidArgType('target', 'an instance of Uint8Array or Uint32Array', target)
+  const array = target as RioBufTarget
+  const length = lengthOf(array)
+  const span = (kind === 'Uint8Array' ? RIO_BUF_SIZE : RIO_BUF_WORDS) * count
+  const unit = kind === 'Uint8Array' ? 'bytes' : 'words'
+  if (length < span) throw outOfRange('target.length', `>= ${span} (${count} RIO_BUF of 16 bytes: ${span} ${unit})`, length)
+  if (at === undefined) return array
+  if (typeof at !== 'number') throw invalidArgType('at', 'of type number', at)
+  if (!Number.isInteger(at) || at < 0 || at > length - span) {
+    throw outOfRange('at', `an integer >= 0 && <= ${length - span} (${span} ${unit} must fit)`, at)
+  }
+  return array
 }

@@ -208,3 +208,61 @@ test('lease.buffer is a real Buffer over the arena, built once, and still refuse
   lease.release()
   t.throws(() => lease.buffer, { code: 'RIOPOOL_RELEASED' })
 })
+
+test('toRioBuf into a Uint32Array writes four words at `at` (counted in words), the same RIO_BUF as the byte form', t => {
+  const pool = new BufferPool({ arenaSize: MiB, registration: { register: () => 0x0123_4567_89ab_cdefn, deregister() {} } })
+  const lease = pool.lease(1500)
+  const words = new Uint32Array(10).fill(0xeeeeeeee)
+  t.is(lease.toRioBuf(words, 3), words)
+  t.deepEqual([...words.subarray(3, 7)], [0x89ab_cdef, 0x0123_4567, lease.offset, 1500])
+  t.true(words.subarray(0, 3).every(w => w === 0xeeeeeeee) && words.subarray(7).every(w => w === 0xeeeeeeee))
+  t.deepEqual(Buffer.from(words.buffer, 12, 16), Buffer.from(lease.toRioBuf()))
+  for (const at of [7, -1, 1.5, 2 ** 32]) t.throws(() => lease.toRioBuf(words, at), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  for (const target of [new Uint16Array(16), new Int32Array(4), new DataView(new ArrayBuffer(16)), new Proxy(new Uint8Array(16), {})]) {
+    t.throws(() => lease.toRioBuf(target as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  }
+  lease.release()
+})
+
+test('toRioBufs writes count RIO_BUFs one after another, bytes or words, checking every handle before writing any', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const handles = Uint32Array.from([H.lease(100), H.lease(2000), H.lease(70000)])
+  const bytes = new Uint8Array(16 * 4).fill(0xee)
+  t.is(H.toRioBufs(handles, 3, bytes, 16), bytes)
+  for (let k = 0; k < 3; k++) t.deepEqual(bytes.subarray(16 + 16 * k, 32 + 16 * k), H.toRioBuf(handles[k]!))
+  t.true(bytes.subarray(0, 16).every(b => b === 0xee))
+  const words = new Uint32Array(8)
+  H.toRioBufs([...handles], 2, words)
+  t.deepEqual(Buffer.from(words.buffer), Buffer.from(bytes.subarray(16, 48)))
+  t.deepEqual(H.toRioBufs(handles, 0, new Uint8Array(0)), new Uint8Array(0))
+  t.is(H.toRioBufs(handles, 2).length, 32, 'a new Uint8Array when no target is given')
+
+  // Refused before anything is written.
+  const stale = H.lease(64)
+  H.release(stale)
+  const target = new Uint32Array(12)
+  t.throws(() => H.toRioBufs([handles[0]!, stale, handles[1]!], 3, target), { code: 'RIOPOOL_RELEASED' })
+  t.throws(() => H.toRioBufs(handles, 4, target), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  t.throws(() => H.toRioBufs(handles, 3, new Uint32Array(11)), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  t.throws(() => H.toRioBufs(['1' as never], 1, target), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => H.toRioBufs(new Proxy([handles[0]!], {}), 1, target), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  t.true(target.every(w => w === 0))
+  for (const h of handles) H.release(h)
+})
+
+test('toRioBufs reads each element of an Array once: a getter cannot swap in a stale handle after the check', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const live = H.lease(100)
+  const stale = H.lease(100)
+  H.release(stale)
+  let reads = 0
+  const tricky: number[] = []
+  Object.defineProperty(tricky, 0, { get: () => (reads++ === 0 ? live : stale), enumerable: true })
+  const words = new Uint32Array(4)
+  H.toRioBufs(tricky, 1, words)
+  t.is(reads, 1)
+  t.is(words[2], H.offset(live))
+  H.release(live)
+})
