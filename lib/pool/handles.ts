@@ -214,6 +214,57 @@ export class Handles {
   }
 
   /**
+   * Leases up to `count` handles of `size` bytes into out[0 .. count) and
+   * returns how many it leased: fewer only when the pool has no room (never
+   * throwing for that). `out` is a Uint32Array (filled in place, allocating
+   * nothing) or an Array. Bad arguments are refused before anything is leased.
+   */
+  leaseMany(size: number, out: Uint32Array | number[], count?: number): number {
+    if (!isHandles(this)) throw invalidThis('Handles')
+    const n = batchCount(out, count, 'out')
+    checkNotInCallback(this)
+    if (this.closed !== 0) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
+    checkLeaseSize(size, this.host.maxLeaseSize)
+    if (typedArrayKind(out) === 'Uint32Array') return leaseInto(this, size, out as Uint32Array, n)
+    // An Array's stores may run user code (an element setter): lease into a
+    // copy first, so a store that throws gives every lease of the call back.
+    const leased = new Uint32Array(n)
+    const got = leaseInto(this, size, leased, n)
+    try {
+      for (let k = 0; k < got; k++) (out as number[])[k] = leased[k]!
+    } catch (error) {
+      for (let k = 0; k < got; k++) releaseHandle(this, leased[k]!, 1)
+      throw error
+    }
+    return got
+  }
+
+  /**
+   * Drops one reference from each of handles[0 .. count) (a handle listed
+   * twice drops two); count defaults to handles.length. If any is not
+   * live, or listed more often than it has references, throws
+   * RIOPOOL_RELEASED and changes nothing.
+   */
+  releaseMany(handles: Uint32Array | number[], count?: number): void {
+    if (!isHandles(this)) throw invalidThis('Handles')
+    const n = batchCount(handles, count, 'handles')
+    const batch = batchOf(handles, n)
+    checkNotInCallback(this)
+    const slots = this.allocator.slots
+    // Every reference taken off first, so a handle listed more often than it
+    // has references fails its check; all put back if any check fails.
+    let k = 0
+    try {
+      for (; k < n; k++) slots[2 * live(this, batch[k]!)]--
+    } catch (error) {
+      for (let j = 0; j < k; j++) slots[2 * (batch[j]! >>> 8)]++
+      throw error
+    }
+    for (let j = 0; j < n; j++) slots[2 * (batch[j]! >>> 8)]++
+    for (let j = 0; j < n; j++) releaseHandle(this, batch[j]!, 1)
+  }
+
+  /**
    * Writes the 16-byte RIO_BUF for this lease at `at` in `target`: a
    * Uint8Array (`at` in bytes) or a Uint32Array (`at` in words); a new
    * Uint8Array when omitted. Returns the target.
@@ -242,11 +293,11 @@ export class Handles {
    * RIOReceive or RIOSend calls walks. Every handle is checked before
    * anything is written. Returns the target.
    */
-  toRioBufs(handles: ArrayLike<number>, count: number, target?: Uint8Array, at?: number): Uint8Array
-  toRioBufs<T extends Uint32Array>(handles: ArrayLike<number>, count: number, target: T, at?: number): T
-  toRioBufs(handles: ArrayLike<number>, count: number, target?: RioBufTarget, at = 0): RioBufTarget {
-    const batch = batchOf(handles, count)
-    const n = count
+  toRioBufs(handles: Uint32Array | number[], count?: number, target?: Uint8Array, at?: number): Uint8Array
+  toRioBufs<T extends Uint32Array>(handles: Uint32Array | number[], count: number | undefined, target: T, at?: number): T
+  toRioBufs(handles: Uint32Array | number[], count?: number, target?: RioBufTarget, at = 0): RioBufTarget {
+    const n = batchCount(handles, count, 'handles')
+    const batch = batchOf(handles, n)
     for (let k = 0; k < n; k++) live(this, batch[k]!)
     const out = rioBufTarget(target, at, n)
     const words = typedArrayKind(out) === 'Uint32Array'
@@ -261,23 +312,37 @@ export class Handles {
   }
 }
 
+/** A batch's count (items.length when undefined): an integer in [0, items.length], items a Uint32Array or an Array (no proxy). */
+function batchCount(items: unknown, count: unknown, name: string): number {
+  const typed = typedArrayKind(items) === 'Uint32Array'
+  if (!typed && (types.isProxy(items) || !Array.isArray(items))) throw invalidArgType(name, 'an instance of Uint32Array or Array', items)
+  const length = typed ? lengthOf(items as Uint32Array) : (items as unknown[]).length
+  if (count === undefined) return length
+  if (typeof count !== 'number') throw invalidArgType('count', 'of type number', count)
+  if (!Number.isInteger(count) || count < 0 || count > length) throw outOfRange('count', `an integer >= 0 && <= ${length} (${name}.length)`, count)
+  return count
+}
+
+/** Leases up to n handles into out[0 .. n); how many it got. Arguments checked. */
+function leaseInto(handles: Handles, size: number, out: Uint32Array, n: number): number {
+  for (let k = 0; k < n; k++) {
+    const h = leaseOrNone(handles, size)
+    if (h < 0) return k
+    out[k] = h
+  }
+  return n
+}
+
 /**
- * The handles of a batch of `count` (checked here), each read once: a Uint32Array as it is (reading it
+ * The first n handles of a batch (n checked by batchCount), each read once: a Uint32Array as it is (reading it
  * runs no user code), an Array copied (an element getter runs only here, so
  * nothing it does later can change what was checked). The Uint32Array form
  * allocates nothing.
  */
-function batchOf(handles: unknown, count: unknown): ArrayLike<number> {
-  const typed = typedArrayKind(handles) === 'Uint32Array'
-  if (!typed && (types.isProxy(handles) || !Array.isArray(handles))) {
-    throw invalidArgType('handles', 'an instance of Uint32Array or Array', handles)
-  }
-  const length = typed ? lengthOf(handles as Uint32Array) : (handles as unknown[]).length
-  if (typeof count !== 'number') throw invalidArgType('count', 'of type number', count)
-  if (!Number.isInteger(count) || count < 0 || count > length) throw outOfRange('count', `an integer >= 0 && <= ${length} (handles.length)`, count)
-  if (typed) return handles as Uint32Array
-  const copy = new Float64Array(count)
-  for (let k = 0; k < count; k++) {
+function batchOf(handles: unknown, n: number): ArrayLike<number> {
+  if (typedArrayKind(handles) === 'Uint32Array') return handles as Uint32Array
+  const copy = new Float64Array(n)
+  for (let k = 0; k < n; k++) {
     const h: unknown = (handles as unknown[])[k]
     if (typeof h !== 'number') throw invalidArgType(`handles[${k}]`, 'of type number', h)
     copy[k] = h

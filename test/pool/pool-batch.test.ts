@@ -1,0 +1,110 @@
+// The batch faces, for posting many receives at once: leaseMany() fills an
+// array with handles and says how many, fewer only when the pool has no room;
+// releaseMany() drops a reference from each, or, if any is not live (or is
+// listed more often than it has references), changes nothing.
+import test from 'ava'
+import { BufferPool, PoolError } from '../../lib/index.js'
+import { MiB } from '../support/doubles.js'
+
+const released = { instanceOf: PoolError, code: 'RIOPOOL_RELEASED' }
+
+function state(pool: BufferPool) {
+  return { stats: pool.stats(), outstanding: pool.outstanding().map(o => ({ ...o, ageMs: 0 })) }
+}
+
+test('leaseMany fills a Uint32Array (or an Array) with distinct live handles of the size asked for, and returns how many', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const out = new Uint32Array(64)
+  t.is(H.leaseMany(1500, out), 64)
+  t.is(new Set(out).size, 64)
+  for (const h of out) t.is(H.length(h), 1500)
+  const some = new Uint32Array(10)
+  t.is(H.leaseMany(100, some, 3), 3)
+  t.deepEqual([...some.subarray(3)], new Array(7).fill(0), 'only count entries are written')
+  const array: number[] = []
+  t.is(H.leaseMany(64, array, 0), 0)
+  const five = [0, 0, 0, 0, 0]
+  t.is(H.leaseMany(64, five), 5)
+  t.is(pool.stats().outstandingLeases, 72)
+  H.releaseMany(out)
+  H.releaseMany(some, 3)
+  H.releaseMany(five)
+  t.is(pool.stats().outstandingLeases, 0)
+})
+
+test('leaseMany at maxBytes leases what fits and returns fewer, without throwing', t => {
+  const pool = new BufferPool({ arenaSize: 64 * 1024, maxBytes: 64 * 1024 })
+  const out = new Uint32Array(64)
+  const got = pool.handles.leaseMany(16 * 1024, out)
+  t.is(got, 4)
+  t.is(pool.stats().outstandingLeases, 4)
+  t.is(pool.handles.leaseMany(16 * 1024, out), 0)
+  pool.handles.releaseMany(out, got)
+  t.is(pool.stats().outstandingLeases, 0)
+})
+
+test('leaseMany refuses bad arguments with coded errors and leases nothing', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const before = state(pool)
+  for (const size of [0, -1, 1.5, 2 * MiB]) t.throws(() => H.leaseMany(size, new Uint32Array(4)), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  t.throws(() => H.leaseMany('64' as never, new Uint32Array(4)), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  for (const out of [new Int32Array(4), new Uint8Array(4), {}, null, new Proxy([0], {})]) {
+    t.throws(() => H.leaseMany(64, out as never), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  }
+  for (const count of [5, -1, 0.5]) t.throws(() => H.leaseMany(64, new Uint32Array(4), count), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  t.deepEqual(state(pool), before)
+})
+
+test('leaseMany into an Array whose element setter throws gives every lease of the call back', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const out = [0, 0, 0]
+  Object.defineProperty(out, 2, { set: () => { throw new Error('setter') } })
+  t.throws(() => pool.handles.leaseMany(64, out), { message: 'setter' })
+  t.is(pool.stats().outstandingLeases, 0)
+})
+
+test("leaseMany on a closing pool throws RIOPOOL_CLOSED; zero: 'on-lease' zeroes every lease it makes", async t => {
+  const pool = new BufferPool({ arenaSize: MiB, zero: 'on-lease' })
+  const dirty = pool.handles.lease(1500)
+  pool.handles.buffer(dirty).fill(7)
+  pool.handles.release(dirty)
+  const out = new Uint32Array(2)
+  pool.handles.leaseMany(1500, out)
+  for (const h of out) t.true(pool.handles.buffer(h).every(b => b === 0))
+  pool.handles.releaseMany(out)
+  const closing = pool.close()
+  t.throws(() => pool.handles.leaseMany(64, new Uint32Array(1)), { instanceOf: PoolError, code: 'RIOPOOL_CLOSED' })
+  await closing
+})
+
+test('releaseMany drops one reference per entry, a handle listed twice two; poison fills each slot it frees', t => {
+  const pool = new BufferPool({ arenaSize: MiB, poison: true })
+  const H = pool.handles
+  const [a, b] = [H.lease(100), H.lease(100)]
+  H.retain(a)
+  const view = H.buffer(b)
+  H.releaseMany([a, b, a])
+  t.is(H.refCount(a), 0)
+  t.is(H.refCount(b), 0)
+  t.true(view.every(byte => byte === 0x5a))
+})
+
+test('releaseMany with a stale handle, or a handle listed more often than it has references, throws RIOPOOL_RELEASED and changes nothing', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const [a, b, stale] = [H.lease(100), H.lease(2000), H.lease(100)]
+  H.retain(b)
+  H.release(stale)
+  const before = state(pool)
+  t.throws(() => H.releaseMany([a, b, stale]), released)
+  t.throws(() => H.releaseMany(Uint32Array.from([a, a])), released)
+  t.throws(() => H.releaseMany([b, a, b, b]), released)
+  t.throws(() => H.releaseMany(['1' as never]), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => H.releaseMany([a], 2), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' })
+  t.deepEqual(state(pool), before)
+  t.is(H.refCount(b), 2)
+  H.releaseMany([a, b, b])
+  t.is(pool.stats().outstandingLeases, 0)
+})
