@@ -137,6 +137,10 @@ async function main() {
   npm(['rebuild', 'rio-buffer-pool'], { cwd: project, env: { ...buildEnv, ...fromSource } })
   const built = filesUnder(path.join(installed, 'build'))
   check(built.join() === 'Release/rio_buffer_pool.node', `a source build leaves only build/Release/rio_buffer_pool.node (${built.join(', ')})`)
+  // Anywhere in the package, not only in build/: node-gyp writes the
+  // makefiles of node-addon-api's gyp targets next to where it finds them.
+  const leftovers = filesUnder(installed).filter((f) => !packedFiles.includes(f) && f !== 'build/Release/rio_buffer_pool.node')
+  check(leftovers.length === 0, `a source build adds nothing to the package but the addon${leftovers.length ? `: ${leftovers.join(', ')}` : ''}`)
   const onSourceBuild = snippetFailures(runSnippets(snippets, project, { env: strangerEnv }))
   check(onSourceBuild.length === 0, `the quick start runs on the source build${onSourceBuild.length ? `:\n${onSourceBuild.join('\n')}` : ''}`)
 }

@@ -4,8 +4,11 @@
 // package loads is build/Release/rio_buffer_pool.node; the rest of build/
 // (Makefiles, object files, config.gypi with the builder's paths, and the
 // makefiles node-gyp writes for node-addon-api's gyp targets under
-// build/node_modules/) is left over from compiling, so it goes. A clone of
-// the repository (not inside node_modules) keeps build/ for incremental builds.
+// build/node_modules/) is left over from compiling, so it goes. When npm
+// hoisted node-addon-api next to this package, gyp writes those makefiles
+// outside build/, into node-addon-api/ here (*.target.mk, *.Makefile): they
+// go too, with the folders they leave empty. A clone of the repository (not
+// inside node_modules) keeps build/ for incremental builds.
 const fs = require('node:fs')
 const path = require('node:path')
 
@@ -20,8 +23,21 @@ function removeAllBut(dir, keep) {
   }
 }
 
+/** Removes gyp's makefiles under dir, and each folder that leaves empty. */
+function removeMakefiles(dir) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) removeMakefiles(full)
+    else if (/\.(target\.mk|Makefile)$/.test(entry.name)) fs.rmSync(full)
+  }
+  if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir)
+}
+
 const installed = path.basename(path.dirname(root)) === 'node_modules'
 if (installed && fs.existsSync(path.join(release, addon))) {
   removeAllBut(build, 'Release')
   removeAllBut(release, addon)
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    if (entry.isDirectory() && !['build', 'node_modules'].includes(entry.name)) removeMakefiles(path.join(root, entry.name))
+  }
 }

@@ -79,6 +79,10 @@ napi_status ArenaMemory::CurrentBuffer(napi_value* result) {
 void ArenaMemory::LetGo(bool detach) {
   if (arena_gone_) return;
   arena_gone_ = true;
+  // Bun runs an external buffer's finalizer inside napi_detach_arraybuffer
+  // (Node, when the backing store is freed): ViewFinalized() may then come
+  // before the detach returns, and must not delete this object under us.
+  unfinalized_++;
   if (current_ != nullptr && !env_gone_) {
     napi_value array_buffer = nullptr;
     bool detached = false;
@@ -94,6 +98,7 @@ void ArenaMemory::LetGo(bool detach) {
     uint32_t count = 0;
     napi_reference_unref(env_, current_, &count);
   }
+  unfinalized_--;
   MaybeUnmap();
   MaybeDelete();
 }

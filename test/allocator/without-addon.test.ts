@@ -2,14 +2,14 @@
 // addon unloadable, over fake arenas. Run in a child program that refuses
 // every addon load; the package's index must fail there, or the refusal
 // proved nothing.
-import test from 'ava'
 import { execFile } from 'node:child_process'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
+import { nodeOnly } from '../support/runtime-test.js'
 
 const run = promisify(execFile)
 
-test('lib/allocator/ loads and leases with the addon unloadable; the package index does not', async t => {
+nodeOnly('lib/allocator/ loads and leases with the addon unloadable; the package index does not', "its require() does not go through Module._load, where the refusal hooks in", async t => {
   const program = path.join(__dirname, '..', 'programs', 'allocator-without-addon.js')
   const { stdout } = await run(process.execPath, [program])
   const seen = JSON.parse(stdout) as { leased: boolean; released: boolean; arenasLeft: number; refusedBeforeIndex: string[]; index: string }

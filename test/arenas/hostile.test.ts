@@ -5,8 +5,8 @@
 // attack runs in a child process of its own (test/programs/hostile.ts): a
 // crash there is a failed exit here, never a dead test runner.
 //
-// `npm run test:node22` runs this file on Node 22 too, where
-// ArrayBuffer.prototype.transfer exists.
+// `npm run test:node -- 22` (and 24, 26) runs this file where
+// ArrayBuffer.prototype.transfer exists, which Node 20 lacks.
 import test from 'ava'
 import { execFile } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -45,12 +45,12 @@ test('a BYOB read in a worker, its ArrayBuffer posted to the main thread, then t
   t.is(result.sum, 256, 'every page of the received buffer was written after the worker had gone')
 })
 
-;(hasTransfer ? test : test.skip)(`ArrayBuffer.prototype.transfer() of an arena's and a lease's buffer in a worker, posted out after close and exit: the memory stays mapped${hasTransfer ? '' : ' (skipped: needs ArrayBuffer.prototype.transfer, Node 21+; npm run test:node22 runs it)'}`, async t => {
+;(hasTransfer ? test : test.skip)(`ArrayBuffer.prototype.transfer() of an arena's and a lease's buffer in a worker, posted out after close and exit: the memory stays mapped${hasTransfer ? '' : ' (skipped: needs ArrayBuffer.prototype.transfer, Node 21+; npm run test:node -- 22 runs it)'}`, async t => {
   const result = await attack('transfer-worker-post')
   t.deepEqual(result.sizes, [1 << 20, 1 << 20])
 })
 
-;(hasTransfer ? test : test.skip)(`transfer() of a lease's ArrayBuffer in the same thread: the pool keeps working and closes${hasTransfer ? '' : ' (skipped: needs ArrayBuffer.prototype.transfer, Node 21+; npm run test:node22 runs it)'}`, async t => {
+;(hasTransfer ? test : test.skip)(`transfer() of a lease's ArrayBuffer in the same thread: the pool keeps working and closes${hasTransfer ? '' : ' (skipped: needs ArrayBuffer.prototype.transfer, Node 21+; npm run test:node -- 22 runs it)'}`, async t => {
   const result = await attack('transfer-same-thread')
   t.is(result.arenaClosed, true)
 })

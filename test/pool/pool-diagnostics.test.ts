@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Arena, BufferPool, IoUringRegistrar, PoolError } from '../../lib/index.js'
 import { MiB, nextTurn } from '../support/doubles.js'
+import { nodeOnly } from '../support/runtime-test.js'
 
 const unknownKey = (key: string) => ({ instanceOf: TypeError, code: 'ERR_INVALID_ARG_VALUE', message: new RegExp(`'${key.replace('.', '\\.')}'`) })
 
@@ -94,7 +95,7 @@ test('pool.outstanding() lists every live lease of both faces with what a diagno
   t.deepEqual(pool.outstanding(), [])
 })
 
-test("with leakDetection 'all', pool.outstanding() also gives each lease's age and the stack that leased it", async t => {
+nodeOnly("with leakDetection 'all', pool.outstanding() also gives each lease's age and the stack that leased it", "its stack traces drop the frame that called lease()", async t => {
   const pool = new BufferPool({ arenaSize: MiB, leakDetection: 'all' })
   const leaseHere = () => pool.lease(300)
   const lease = leaseHere()
@@ -124,7 +125,7 @@ test.serial('a close() waiting on leases names pool.outstanding() in its RIOPOOL
   await closing
 })
 
-test('a process that runs out of work while close() waits on a forgotten lease says so before it exits (ESM: code 13)', async t => {
+nodeOnly('a process that runs out of work while close() waits on a forgotten lease says so before it exits (ESM: code 13)', 'an unsettled top-level await does not end the process with code 13', async t => {
   const index = pathToFileURL(path.join(__dirname, '..', '..', 'lib', 'index.js')).href
   const source = `import { BufferPool } from ${JSON.stringify(index)}
     const pool = new BufferPool({ arenaSize: 1 << 20 })

@@ -71,28 +71,32 @@ const sourceBuild = [
   'build/Makefile', 'build/Release/.deps/Release/rio_buffer_pool.node.d',
   'build/Release/obj.target/rio_buffer_pool/native/binding/binding.o', 'build/Release/rio_buffer_pool.node',
   'build/config.gypi', 'build/node_modules/node-addon-api/node_addon_api_except.target.mk', 'build/rio_buffer_pool.target.mk',
+  // Where npm hoisted node-addon-api beside the package, gyp writes its makefiles here, outside build/.
+  'node-addon-api/node_addon_api.Makefile', 'node-addon-api/node_addon_api_except.target.mk',
 ]
+const shipped = 'lib/index.ts'
 
-// Runs a copy of scripts/tidy-build.js as it sits in `packageDir` over such a build/; returns the files left.
+// Runs a copy of scripts/tidy-build.js as it sits in `packageDir` over such a build/; returns the files left but itself.
 function tidyAfterSourceBuild(packageDir: string): string[] {
-  for (const file of sourceBuild) {
+  for (const file of [...sourceBuild, shipped]) {
     fs.mkdirSync(path.dirname(path.join(packageDir, file)), { recursive: true })
     fs.writeFileSync(path.join(packageDir, file), '')
   }
   fs.mkdirSync(path.join(packageDir, 'scripts'))
   fs.copyFileSync(path.join(root, 'scripts', 'tidy-build.js'), path.join(packageDir, 'scripts', 'tidy-build.js'))
   execFileSync(process.execPath, [path.join('scripts', 'tidy-build.js')], { cwd: packageDir })
-  return fs.readdirSync(path.join(packageDir, 'build'), { recursive: true, withFileTypes: true })
+  return fs.readdirSync(packageDir, { recursive: true, withFileTypes: true })
     .filter(entry => entry.isFile())
     .map(entry => path.relative(packageDir, path.join(entry.parentPath ?? entry.path, entry.name)).split(path.sep).join('/'))
+    .filter(file => file !== 'scripts/tidy-build.js')
     .sort()
 }
 
-test('after a source build inside node_modules, the install script leaves only build/Release/rio_buffer_pool.node; a clone keeps its build/', t => {
+test('after a source build inside node_modules, the install script adds only build/Release/rio_buffer_pool.node to what was packed (no makefiles, in build/ or beside it); a clone keeps its build/', t => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbp-tidy-'))
   try {
-    t.deepEqual(tidyAfterSourceBuild(path.join(dir, 'node_modules', 'rio-buffer-pool')), ['build/Release/rio_buffer_pool.node'])
-    t.deepEqual(tidyAfterSourceBuild(path.join(dir, 'clone')), [...sourceBuild].sort())
+    t.deepEqual(tidyAfterSourceBuild(path.join(dir, 'node_modules', 'rio-buffer-pool')), ['build/Release/rio_buffer_pool.node', shipped])
+    t.deepEqual(tidyAfterSourceBuild(path.join(dir, 'clone')), [...sourceBuild, shipped].sort())
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }

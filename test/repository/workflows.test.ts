@@ -65,7 +65,7 @@ for (const file of files) {
   })
 }
 
-test('test.yml runs npm test after npm ci on Windows x64 and arm64, Linux and macOS, with Node 20, 22 and 24', t => {
+test('test.yml runs npm test after npm ci on Windows x64 and arm64, Linux and macOS, with Node 20, 22, 24 and 26', t => {
   const workflow = load('test.yml')
   t.like(workflow.on, { push: null, pull_request: null })
   const jobs = Object.values(workflow.jobs)
@@ -75,7 +75,7 @@ test('test.yml runs npm test after npm ci on Windows x64 and arm64, Linux and ma
   for (const os of ['windows-latest', 'windows-11-arm', 'ubuntu-latest', 'macos-latest']) {
     t.true((matrix.os as string[]).includes(os), `matrix.os has ${os}`)
   }
-  for (const node of [20, 22, 24]) t.true((matrix.node as number[]).includes(node), `matrix.node has ${node}`)
+  for (const node of [20, 22, 24, 26]) t.true((matrix.node as number[]).includes(node), `matrix.node has ${node}`)
   t.is(job['runs-on'], '${{ matrix.os }}')
 
   const setupNode = job.steps.find(step => step.uses?.startsWith('actions/setup-node@'))
