@@ -96,7 +96,7 @@ export class IoUringRegistrar implements Registrar {
     return new IoUringRegistrar(constructing, table, firstSlot, slots)
   }
 
-  /** This registrar's descriptor of the ring (for attach(), a duplicate of ringFd); -1 once closed. */
+  /** This registrar's descriptor of the ring (for attach(), a duplicate of ringFd); -1 once closed, or once found closed by someone else. Do not close it. */
   get fd(): number {
     return ioUringNative.state(tableOf(this)).fd
   }
