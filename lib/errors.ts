@@ -7,6 +7,7 @@ export type PoolErrorCode =
   | 'RIOPOOL_EXHAUSTED'
   | 'RIOPOOL_RELEASED'
   | 'RIOPOOL_RIO_UNAVAILABLE'
+  | 'RIOPOOL_SLOTS_TAKEN'
   | 'RIOPOOL_UNREGISTRABLE'
 
 export class PoolError extends Error {

@@ -10,7 +10,10 @@ const { buildSimulated } = require('./build-simulated.js')
 const { testFiles } = require('./test-files.js')
 
 const root = path.resolve(__dirname, '..')
-const testNames = ['hostile', 'fuzz', 'arena', 'rio-simulated', 'memory-release', 'pool-close']
+// pool-reentrancy: a Registrar calling back into its pool; deregister-once: a
+// closed arena collected later; io-uring-registrar and io-uring-ownership: real
+// rings, descriptors closed by someone else, slots two registrars want.
+const testNames = ['hostile', 'fuzz', 'arena', 'rio-simulated', 'memory-release', 'pool-close', 'pool-reentrancy', 'deregister-once', 'io-uring-registrar', 'io-uring-ownership']
 
 async function main() {
   if (process.platform !== 'linux') {

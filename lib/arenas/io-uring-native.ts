@@ -16,7 +16,8 @@ export interface IoUringNative {
   fill(handle: FixedBufferTableHandle, address: bigint, length: number): number
   empty(handle: FixedBufferTableHandle, slot: number): void
   cloneInto(handle: FixedBufferTableHandle, ringFd: number): void
-  state(handle: FixedBufferTableHandle): { fd: number; slotsInUse: number }
+  /** lost: the registrar's descriptor was closed by someone else (fd is then -1). */
+  state(handle: FixedBufferTableHandle): { fd: number; slotsInUse: number; lost: boolean }
   close(handle: FixedBufferTableHandle): void
   /** RLIMIT_MEMLOCK in bytes (Infinity: unlimited), or null where there is none. */
   memlockLimit(): { soft: number; hard: number } | null

@@ -9,12 +9,19 @@
 //   the arena's last lease is released; the kernel keeps the pages pinned
 //   until requests already naming the slot complete.
 // - Every ring the registrar touches is held through its own descriptor, so
-//   the ring cannot be swapped under it by a reused fd number.
+//   the ring cannot be swapped under it by a reused fd number. If someone
+//   closes that descriptor anyway, the registrar notices (fstat no longer
+//   names the ring), never closes the number, refuses to register (EBADF),
+//   and counts its slots as emptied so its pools can close.
+// - Two registrars of one process never share a slot of a ring: attach()
+//   and cloneInto() onto slots another holds are refused
+//   (RIOPOOL_SLOTS_TAKEN), in every thread.
 import * as fs from 'node:fs'
 import type { Registrar } from './arena.js'
 import { optionsObject, wholeNumber } from '../arguments.js'
 import { PoolError, illegalConstructor, invalidArgType, invalidThis, outOfRange, type SystemErrorInfo } from '../errors.js'
 import { ioUringNative, type FixedBufferTableHandle } from './io-uring-native.js'
+import { memoryUsage } from './memory-usage.js'
 
 export interface IoUringCreateOptions {
   /** Fixed-buffer slots, one per arena. Default 64; at most 16384. */
@@ -89,7 +96,7 @@ export class IoUringRegistrar implements Registrar {
     return new IoUringRegistrar(constructing, table, firstSlot, slots)
   }
 
-  /** This registrar's descriptor of the ring (for attach(), a duplicate of ringFd); -1 once closed. */
+  /** This registrar's descriptor of the ring (for attach(), a duplicate of ringFd); -1 once closed, or once found closed by someone else. Do not close it. */
   get fd(): number {
     return ioUringNative.state(tableOf(this)).fd
   }
@@ -99,6 +106,7 @@ export class IoUringRegistrar implements Registrar {
     return ioUringNative.state(tableOf(this)).slotsInUse
   }
 
+  /** True once close() has run, or once the registrar found its descriptor closed by someone else. */
   get closed(): boolean {
     return ioUringNative.state(tableOf(this)).fd < 0
   }
@@ -147,8 +155,8 @@ export class IoUringRegistrar implements Registrar {
   /** Closes the registrar's ring descriptors (the ring itself if it is its own). Idempotent. */
   close(): void {
     const table = tableOf(this)
-    const { fd, slotsInUse } = ioUringNative.state(table)
-    if (fd < 0) return
+    const { fd, slotsInUse, lost } = ioUringNative.state(table)
+    if (fd < 0 && !lost) return // a lost ring's registrar may still hold clone targets
     if (slotsInUse > 0) {
       throw new PoolError('RIOPOOL_BUSY', `${slotsInUse} arena(s) are still registered with this io_uring registrar; close their pools first`)
     }
@@ -167,6 +175,13 @@ function call<T>(operation: Operation, fn: () => T, slots?: { firstSlot: number;
     return fn()
   } catch (error) {
     const info = error as Partial<SystemErrorInfo> & Error
+    if ((error as { slotsTaken?: unknown }).slotsTaken === true) {
+      const range = slots && operation === 'attach' ? ` [${slots.firstSlot}, ${slots.firstSlot + slots.slots})` : ''
+      throw new PoolError('RIOPOOL_SLOTS_TAKEN', `${info.message}${range}. Two registrars sharing a slot would replace each other's arenas: ` +
+        (operation === 'attach'
+          ? 'attach with a slot range no other registrar of this ring uses, or close that registrar first'
+          : 'clone into a ring none of whose slots in this range another registrar uses (each ring can receive one registrar\'s clone of a range)'))
+    }
     if (typeof info.errno !== 'number' || typeof info.syscall !== 'string') throw error
     throw explained(info as SystemErrorInfo & Error, operation, info.message, slots)
   }
@@ -177,12 +192,12 @@ function explained(info: SystemErrorInfo, operation: Operation, what: string, sl
   const base = operation === 'register' && info.code === 'EBUSY'
     ? 'Cannot register the arena: no fixed-buffer slot is free (EBUSY)' // the registrar's own count, not a syscall
     : what.includes(' failed with ') ? what : `${what}: ${info.syscall} failed with ${info.code}`
-  const hint = advice(info, operation, slots)
+  const hint = advice(info, operation, what, slots)
   const error = new Error(hint ? `${base}. ${hint}` : base)
   return Object.assign(error, { code: info.code, errno: info.errno, syscall: info.syscall })
 }
 
-function advice({ code, syscall }: SystemErrorInfo, operation: Operation, slots?: { firstSlot: number; slots: number }): string {
+function advice({ code, syscall }: SystemErrorInfo, operation: Operation, what: string, slots?: { firstSlot: number; slots: number }): string {
   const range = slots ? `[${slots.firstSlot}, ${slots.firstSlot + slots.slots})` : ''
   switch (code) {
     case 'ENOMEM':
@@ -196,6 +211,7 @@ function advice({ code, syscall }: SystemErrorInfo, operation: Operation, slots?
       if (operation === 'attach' || operation === 'clone') return 'ringFd is not an io_uring file descriptor'
       return 'Sparse fixed-buffer tables need Linux 5.19 or later'
     case 'EBADF':
+      if (operation === 'register' || what.includes('no longer refers')) return lostAdvice()
       return 'ringFd is not an open file descriptor'
     case 'EBUSY':
       if (operation === 'register') {
@@ -210,6 +226,9 @@ function advice({ code, syscall }: SystemErrorInfo, operation: Operation, slots?
       if (operation === 'attach') return `The slot range ${range} passes the end of the ring's fixed-buffer table`
       if (operation === 'clone') return 'Cloning slot ranges into a ring (IORING_REGISTER_CLONE_BUFFERS with DST_REPLACE) needs Linux 6.13 or later'
       return ''
+    case 'EEXIST':
+      return 'The ring was made with IORING_SETUP_SINGLE_ISSUER, so only the thread that created it may register buffers on it: ' +
+        'attach (or cloneInto) from that thread, or create the ring without IORING_SETUP_SINGLE_ISSUER'
     case 'EFAULT':
       return 'The kernel cannot pin this memory: a fixed buffer must be anonymous or shared memory, not a file mapping'
     default:
@@ -217,10 +236,24 @@ function advice({ code, syscall }: SystemErrorInfo, operation: Operation, slots?
   }
 }
 
+function lostAdvice(): string {
+  return "The registrar's descriptor of its ring (reg.fd) was closed by someone else; the package will not close that number again. " +
+    'Its slots count as emptied once their arenas are released, so its pools can still close: close them and the registrar, ' +
+    'and make a new registrar (do not close reg.fd yourself)'
+}
+
+// The kernel's count is per user, not per process (every process of the
+// uid, every ring's own memory: 8 KiB for 64 entries), and no file shows it:
+// this process's share is what can be reported.
 function memlockAdvice(): string {
   const limit = ioUringNative.memlockLimit()
   const now = limit ? `, now ${bytes(limit.soft)} (hard limit ${bytes(limit.hard)})` : ''
-  return `io_uring pins a fixed buffer's pages and charges them to RLIMIT_MEMLOCK${now}, unless the process has CAP_IPC_LOCK. ` +
+  const { pinned, locked } = memoryUsage()
+  const used = pinned === null ? '' : ` This process has ${bytes(pinned)} pinned (VmPin) already, and ${bytes(locked ?? 0)} locked by mlock (VmLck).`
+  const uid = process.getuid?.()
+  return `io_uring pins a fixed buffer's pages and charges them to RLIMIT_MEMLOCK${now}, unless the process has CAP_IPC_LOCK.${used} ` +
+    `The kernel counts against that limit every io_uring registration of the user${uid === undefined ? '' : ` (uid ${uid})`} in every process, ` +
+    'and each ring\'s own memory (8 KiB for a ring of 64 entries; a ring\'s charge goes a moment after it closes). ' +
     'Raise the limit (ulimit -l in the shell that starts node; LimitMEMLOCK= in a systemd unit; docker run --ulimit memlock=...; ' +
     'memlock in /etc/security/limits.conf), or register fewer bytes (a smaller arenaSize or maxBytes)'
 }

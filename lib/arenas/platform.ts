@@ -18,9 +18,18 @@ export interface PlatformInfo {
 
 let cached: PlatformInfo | undefined
 
-/** What this machine offers an arena. Probed once per process; each call returns a fresh copy. */
+// Out of descriptors or memory for a moment: the native probe tries again
+// next time, and so does this cache.
+const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN', 'EINTR'])
+
+/**
+ * What this machine offers an arena. Probed once per process (io_uring
+ * again after a transient failure such as EMFILE); each call returns a
+ * fresh copy.
+ */
 export function platform(): PlatformInfo {
   cached ??= { ...binding.platformInfo(), ioUring: ioUringNative.probe() }
+  if (!cached.ioUring.available && TRANSIENT.has(cached.ioUring.error?.code ?? '')) cached.ioUring = ioUringNative.probe()
   return { ...cached, rio: copyCapability(cached.rio), ioUring: copyCapability(cached.ioUring) }
 }
 

@@ -51,6 +51,8 @@ export class BufferPool extends EventEmitter {
   #closing: Closing | undefined
   // The Registrar's EBUSY that made the last lease find no room, for its message.
   #registrarFull: unknown
+  // Causes (code and message) of maintenance failures already warned of.
+  #warned: Set<string> | undefined
 
   static {
     isPool = value => typeof value === 'object' && value !== null && #allocator in value
@@ -193,13 +195,23 @@ export class BufferPool extends EventEmitter {
       try {
         this.#allocator.trimIdle(this.#spareArenas)
       } catch (error) {
-        process.emitWarning(error as Error)
+        this.#warnOnce(error)
       }
       // Trimming can make room under maxBytes that a waiter needs.
       if (this.#queue.length !== 0) this.#freed()
       else this.#updateAttention()
     })
     this.#maintenance.unref()
+  }
+
+  // A failure that repeats on every turn (a Registrar that cannot deregister)
+  // is worth one warning, not one per release.
+  #warnOnce(error: unknown): void {
+    const cause = `${(error as { code?: unknown } | null)?.code}\0${(error as Error | null)?.message}`
+    this.#warned ??= new Set()
+    if (this.#warned.has(cause)) return
+    this.#warned.add(cause)
+    process.emitWarning(error as Error)
   }
 
   /** Frees every empty arena now, spares included. */
@@ -281,7 +293,7 @@ export class BufferPool extends EventEmitter {
       closing.settle()
     } catch (error) {
       if (pending) closing.settle(error)
-      else process.emitWarning(error as Error)
+      else this.#warnOnce(error)
     }
     keepWhileQuarantined(this, this.#allocator.arenas.count !== 0)
   }

@@ -38,14 +38,35 @@ int fd_arg(const Napi::CallbackInfo& info, size_t index) {
   return static_cast<int>(whole_arg(info, index, "ringFd", 0, std::numeric_limits<int>::max()));
 }
 
+Napi::Error lost_ring(Napi::Env env) {
+  return os_error(env, OsError::from_errno(EBADF, "io_uring_register"),
+                  "The registrar's descriptor no longer refers to its ring");
+}
+
+// The registry's refusal is no OS failure: the ring's state refused a valid
+// call (ERR_INVALID_STATE); lib/ makes it RIOPOOL_SLOTS_TAKEN by slotsTaken.
+Napi::Error slots_taken(Napi::Env env, const char* doing) {
+  Napi::Error error = invalid_state(env, std::string(doing) + ": another IoUringRegistrar of this process holds some of these slots of that ring");
+  error.Set("slotsTaken", true);
+  return error;
+}
+
+Napi::Error table_error(Napi::Env env, const OsError& err, const char* doing) {
+  if (err.number == kSlotsTaken) return slots_taken(env, doing);
+  if (err.number == EBADF && err.syscall != nullptr && std::string(err.syscall) == "io_uring_register") return lost_ring(env);
+  return os_error(env, err, doing);
+}
+
 FixedBufferTable* table_arg(const Napi::CallbackInfo& info) {
   auto* table = unwrap_tagged<FixedBufferTable>(info.Env(), info[0], kTableTag);
   if (table == nullptr) throw invalid_arg_type(info.Env(), "handle", "IoUringRegistrar handle");
   return table;
 }
 
+// A table whose ring is lost throws EBADF; lib/ adds the advice (state().lost).
 FixedBufferTable* open_table_arg(const Napi::CallbackInfo& info) {
   FixedBufferTable* table = table_arg(info);
+  if (table->lost()) throw lost_ring(info.Env());
   if (!table->open()) throw os_error(info.Env(), OsError::from_errno(ENXIO, "io_uring_register"), "The registrar is closed");
   return table;
 }
@@ -78,7 +99,7 @@ Napi::Value Attach(const Napi::CallbackInfo& info) {
   if (!info[3].IsBoolean()) throw invalid_arg_type(env, "createTable", "boolean");
   FixedBufferTable* table = nullptr;
   OsError err = FixedBufferTable::attach(fd, first, slots, info[3].As<Napi::Boolean>().Value(), &table);
-  if (err.failed()) throw os_error(env, err, "Cannot attach to the io_uring ring");
+  if (err.failed()) throw table_error(env, err, "Cannot attach to the io_uring ring");
   return wrap_tagged(env, table, kTableTag);
 }
 
@@ -97,14 +118,15 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   const uint64_t length = whole_arg(info, 2, "length", 1, static_cast<double>(kIoUringMaxBuffer));
   uint32_t slot = 0;
   OsError err = table->fill(address, length, &slot);
-  if (err.failed()) throw os_error(env, err, "Cannot register the buffer in a fixed-buffer slot");
+  if (err.failed()) throw table_error(env, err, "Cannot register the buffer in a fixed-buffer slot");
   return Napi::Number::New(env, slot);
 }
 
 // empty(handle, slot)
 Napi::Value Empty(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  FixedBufferTable* table = open_table_arg(info);
+  // Not open_table_arg: a slot of a lost ring is emptied by counting it so.
+  FixedBufferTable* table = table_arg(info);
   const uint32_t slot = whole_arg(info, 1, "slot", 0, kIoUringMaxSlots - 1);
   if (!table->holds(slot)) throw invalid_state(env, "Slot " + std::to_string(slot) + " holds no registration of this registrar");
   OsError err = table->empty(slot);
@@ -116,17 +138,19 @@ Napi::Value Empty(const Napi::CallbackInfo& info) {
 Napi::Value CloneInto(const Napi::CallbackInfo& info) {
   FixedBufferTable* table = open_table_arg(info);
   OsError err = table->clone_into(fd_arg(info, 1));
-  if (err.failed()) throw os_error(info.Env(), err, "Cannot clone the fixed-buffer table into the ring");
+  if (err.failed()) throw table_error(info.Env(), err, "Cannot clone the fixed-buffer table into the ring");
   return info.Env().Undefined();
 }
 
-// state(handle) -> {fd, slotsInUse}; fd is -1 once closed
+// state(handle) -> {fd, slotsInUse, lost}; fd is -1 once closed or lost
 Napi::Value State(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FixedBufferTable* table = table_arg(info);
+  const bool lost = table->lost();  // first: it drops a descriptor found lost
   Napi::Object out = Napi::Object::New(env);
   out.Set("fd", table->fd());
   out.Set("slotsInUse", table->in_use());
+  out.Set("lost", lost);
   return out;
 }
 

@@ -20,8 +20,22 @@ constexpr uint64_t kIoUringMaxBuffer = 1ull << 30;     // per fixed buffer
 constexpr uint32_t kIoUringMaxEntries = 32768;         // IORING_MAX_ENTRIES
 
 // Empty when rings with sparse fixed-buffer tables (Linux 5.19+) can be
-// made here, else why not. Probes once per process.
+// made here, else why not. The answer is kept for the process once it is
+// settled; a transient failure (EMFILE, ENFILE, ENOMEM, EAGAIN, EINTR) is
+// not, so the next call probes again.
 OsError io_uring_probe();
+
+// What a descriptor names: (st_dev, st_ino) from fstat. The kernel gives
+// each ring an inode of its own, so two descriptors name the same ring
+// exactly when their identities are equal.
+struct RingIdentity {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  bool operator==(const RingIdentity& o) const { return dev == o.dev && ino == o.ino; }
+};
+
+// EBADF when fd is not open.
+OsError io_uring_ring_identity(int fd, RingIdentity* id);
 
 // A ring made with no setup flags, so native code can map it as it would
 // its own. Precondition: 1 <= entries <= kIoUringMaxEntries.

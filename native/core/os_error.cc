@@ -27,7 +27,7 @@ const Code kCodes[] = {
     {"EPERM", EPERM, -4048},           {"EPROTONOSUPPORT", EPROTONOSUPPORT, -4045},
     {"EOVERFLOW", EOVERFLOW, -4026},   {"EBADF", EBADF, -4083},
     {"EBUSY", EBUSY, -4082},           {"ENXIO", ENXIO, -4033},
-    {"ETIMEDOUT", ETIMEDOUT, -4039},
+    {"ETIMEDOUT", ETIMEDOUT, -4039},   {"EEXIST", EEXIST, -4075},
 };
 
 constexpr int kUvUnknown = -4094;

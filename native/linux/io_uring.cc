@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -83,13 +84,35 @@ OsError probe_once() {
   return err;
 }
 
+// Out of descriptors or memory for a moment: says nothing about io_uring.
+bool transient(const OsError& err) {
+  switch (err.number) {
+    case EMFILE: case ENFILE: case ENOMEM: case EAGAIN: case EINTR: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 OsError io_uring_probe() {
-  static std::once_flag once;
+  static std::mutex mutex;
+  static bool settled = false;
   static OsError result;
-  std::call_once(once, [] { result = probe_once(); });
+  std::lock_guard<std::mutex> lock(mutex);
+  if (settled) return result;
+  OsError err = probe_once();
+  if (transient(err)) return err;
+  result = err;
+  settled = true;
   return result;
+}
+
+OsError io_uring_ring_identity(int fd, RingIdentity* id) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return OsError::from_errno(errno, "fstat");
+  id->dev = static_cast<uint64_t>(st.st_dev);
+  id->ino = static_cast<uint64_t>(st.st_ino);
+  return {};
 }
 
 OsError io_uring_ring_open(uint32_t entries, int* fd) { return setup(entries, fd); }

@@ -14,6 +14,7 @@ OsError none() { return OsError::from_errno(ENOTSUP, "io_uring_setup"); }
 
 OsError io_uring_probe() { return none(); }
 OsError io_uring_ring_open(uint32_t, int*) { return none(); }
+OsError io_uring_ring_identity(int, RingIdentity*) { return none(); }
 OsError io_uring_ring_dup(int, int*) { return none(); }
 void io_uring_ring_close(int) {}
 OsError io_uring_table_create(int, uint32_t) { return none(); }

@@ -133,4 +133,28 @@ module.exports = [
     tests: ['arena'],
     description: "close() never gives a Registrar's registration back",
   },
+  {
+    id: 'attach-leaks-duplicate',
+    file: 'native/core/io_uring_table.cc',
+    search: '    delete table;  // holds no descriptor yet; gives up its claim\n    io_uring_ring_close(ring.fd);\n',
+    replace: '    delete table;  // holds no descriptor yet; gives up its claim\n',
+    tests: ['io-uring-ownership'],
+    description: 'a failed IoUringRegistrar.attach() (not a ring, no table, a range past its end) leaves its duplicate of ringFd open',
+  },
+  {
+    id: 'closes-lost-descriptor',
+    file: 'native/core/io_uring_table.cc',
+    search: '  if (reachable(&ring_)) io_uring_ring_close(ring_.fd);\n',
+    replace: '  if (ring_.fd >= 0) io_uring_ring_close(ring_.fd);\n',
+    tests: ['io-uring-ownership'],
+    description: "the registrar closes its descriptor's number without checking it still names the ring: a user's file that reused the number is closed",
+  },
+  {
+    id: 'slot-claims-unchecked',
+    file: 'native/core/io_uring_table.cc',
+    search: '    if (c.ring == ring && first < c.first + c.count && c.first < first + count) return false;\n',
+    replace: '',
+    tests: ['io-uring-ownership'],
+    description: "two registrars may own one slot of a ring: an overlapping attach() or cloneInto() replaces another pool's arena",
+  },
 ]

@@ -181,7 +181,8 @@ uring("attach(): another's ring, coded errors for what is not a ring, a table or
     const reg = IoUringRegistrar.attach(bare.fd, { firstSlot: 4, slots: 2, createTable: true })
     t.not(reg.fd, bare.fd, 'it holds a descriptor of its own')
     t.throws(() => IoUringRegistrar.attach(bare.fd, { createTable: true }), { code: 'EBUSY', message: /already has a fixed-buffer table/ })
-    t.throws(() => IoUringRegistrar.attach(bare.fd, { firstSlot: 5, slots: 2 }), { code: 'EINVAL', message: /\[5, 7\) passes the end/ })
+    t.throws(() => IoUringRegistrar.attach(bare.fd, { firstSlot: 6, slots: 1 }), { code: 'EINVAL', message: /\[6, 7\) passes the end/ })
+    t.throws(() => IoUringRegistrar.attach(bare.fd, { firstSlot: 5, slots: 2 }), { code: 'RIOPOOL_SLOTS_TAKEN' }, 'slot 5 is the first registrar\'s')
     const other = IoUringRegistrar.attach(bare.fd, { firstSlot: 0, slots: 4 })
     helper.closeRing(bare) // the owner lets go: the registrars' own descriptors keep the ring
     const pool = new BufferPool({ registration: reg, arenaSize: 64 * 1024 })

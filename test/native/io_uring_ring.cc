@@ -93,9 +93,10 @@ OsError open_ring(int fd, Ring* ring) {
   return map(fd, params, ring);
 }
 
-OsError create_ring(uint32_t entries, Ring* ring) {
+OsError create_ring(uint32_t entries, uint32_t flags, Ring* ring) {
   io_uring_params params;
   std::memset(&params, 0, sizeof(params));
+  params.flags = flags;
   int fd = setup(entries, &params);
   if (fd < 0) return OsError::from_errno(errno, "io_uring_setup");
   ring->owns_fd = true;

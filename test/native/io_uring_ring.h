@@ -41,8 +41,9 @@ struct Ring {
 // throwaway rings of the same geometry. fd stays the caller's.
 rbp::OsError open_ring(int fd, Ring* ring);
 
-// A ring of its own (no table) with `entries` SQ entries.
-rbp::OsError create_ring(uint32_t entries, Ring* ring);
+// A ring of its own (no table) with `entries` SQ entries and setup flags
+// `flags` (IORING_SETUP_*).
+rbp::OsError create_ring(uint32_t entries, uint32_t flags, Ring* ring);
 
 // Precondition: sqes.size() <= free SQ entries. Writes and submits them.
 rbp::OsError submit(Ring* ring, const std::vector<io_uring_sqe>& sqes);

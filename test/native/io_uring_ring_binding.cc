@@ -73,7 +73,8 @@ Napi::Value OpenRing(const Napi::CallbackInfo& info) {
 
 Napi::Value CreateRing(const Napi::CallbackInfo& info) {
   const uint32_t entries = static_cast<uint32_t>(number_arg(info.Env(), info[0], "entries", 1, 4096));
-  return wrapped_ring(info.Env(), [entries](Ring* ring) { return create_ring(entries, ring); }, "cannot create a ring");
+  const uint32_t flags = info[1].IsUndefined() ? 0 : static_cast<uint32_t>(number_arg(info.Env(), info[1], "flags", 0, 4294967295.0));
+  return wrapped_ring(info.Env(), [entries, flags](Ring* ring) { return create_ring(entries, flags, ring); }, "cannot create a ring");
 }
 
 io_uring_sqe sqe_arg(Napi::Env env, Napi::Value value, const std::string& name) {

@@ -1,7 +1,7 @@
 // Run as its own process: lowers RLIMIT_MEMLOCK to argv[2] bytes and drops
 // CAP_IPC_LOCK (so io_uring charges pinned pages to the limit even as
-// root), then grows an io_uring-registered pool of 1 MiB arenas until the
-// kernel refuses. Prints, as JSON, the refusal and whether the pool still
+// root), then grows an io_uring-registered pool of argv[3] KiB arenas
+// (default 1 MiB) until the kernel refuses. Prints, as JSON, the refusal and whether the pool still
 // works afterwards.
 import { BufferPool, IoUringRegistrar } from '../../lib/index.js'
 import { helper, pinnedBytes } from '../support/io-uring-ring.js'
@@ -10,14 +10,15 @@ const MiB = 1024 * 1024
 
 async function main(): Promise<void> {
   const limit = Number(process.argv[2])
+  const arenaSize = process.argv[3] === undefined ? MiB : Number(process.argv[3]) * 1024
   const capDropped = helper!.restrictMemlock(limit)
-  const reg = IoUringRegistrar.create({ slots: 16 })
-  const pool = new BufferPool({ registration: reg, arenaSize: MiB, maxBytes: 16 * MiB })
+  const reg = IoUringRegistrar.create({ slots: 256 })
+  const pool = new BufferPool({ registration: reg, arenaSize, maxBytes: 256 * arenaSize })
   const leases = []
   let error: Record<string, unknown> | null = null
-  while (leases.length < 16) {
+  while (leases.length < 256) {
     try {
-      leases.push(pool.lease(MiB))
+      leases.push(pool.lease(arenaSize))
     } catch (e) {
       const { code, errno, syscall, message } = e as Error & { code: string; errno: number; syscall: string }
       error = { code, errno, syscall, message }
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   for (const lease of leases) lease.release()
   await pool.close()
   reg.close()
-  process.stdout.write(JSON.stringify({ limit, capDropped, registered, pinnedAtRefusal, error, reusedSlot, pinnedAfterClose: pinnedBytes() }))
+  process.stdout.write(JSON.stringify({ limit, arenaSize, uid: process.getuid!(), capDropped, registered, pinnedAtRefusal, error, reusedSlot, pinnedAfterClose: pinnedBytes() }))
 }
 
 main().catch(error => {

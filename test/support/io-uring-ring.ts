@@ -28,7 +28,8 @@ export interface TestRing {
 
 export interface IoUringHelper {
   openRing(fd: number): TestRing
-  createRing(entries: number): TestRing
+  /** flags: IORING_SETUP_* (default 0). */
+  createRing(entries: number, flags?: number): TestRing
   /** Returns the SQEs as they sit in the submission queue. */
   submit(ring: TestRing, sqes: Sqe[]): Array<{ bufIndex: bigint; addr: bigint; len: number }>
   /** CQEs: at least min, unless timeoutMs passed first. */
@@ -40,6 +41,7 @@ export interface IoUringHelper {
   restrictMemlock(bytes: number): boolean
 }
 
+export const IORING_SETUP_SINGLE_ISSUER = 1 << 12
 export const IORING_CQE_F_MORE = 1 << 1
 export const IORING_CQE_F_NOTIF = 1 << 3
 
