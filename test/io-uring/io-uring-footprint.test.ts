@@ -81,7 +81,7 @@ const asNobody = process.getuid?.() === 0 && setpriv !== undefined
   ? null
   : `needs root and setpriv to run as uid 65534; here uid ${process.getuid?.()}, setpriv ${setpriv ?? 'missing'}`
 
-interface Budget { uid: number; registered: number; pinnedAtRefusal: number; error: { code: string; message: string } | null }
+interface Budget { uid: number; runtimeRings: number; registered: number; pinnedAtRefusal: number; error: { code: string; message: string } | null }
 
 async function budget(arenaKiB: number, expected: number): Promise<Budget> {
   const attempt = async (): Promise<Budget> => {
@@ -111,6 +111,11 @@ else uring(budgetTitle, async t => {
   t.like(four.error, { code: 'ENOMEM' })
   t.regex(four.error!.message, /RLIMIT_MEMLOCK, now 8192 KiB .*This process has 4096 KiB pinned \(VmPin\) already, and 0 KiB locked by mlock \(VmLck\)\. .*\(uid 65534\) in every process, and each ring's own memory \(8 KiB for a ring of 64 entries/)
   const small = await budget(64, 127)
-  t.is(small.registered, 127, '127 x 64 KiB = 8128 KiB, + 8 KiB of ring; the 128th passes 8192 KiB')
-  t.true(small.error!.message.includes('This process has 8128 KiB pinned (VmPin) already'))
+  // libuv's own io_uring rings (Node 22 and later open three) are charged to
+  // the same limit: with them, fewer arenas fit. A runtime without them gets
+  // exactly the package's own budget.
+  t.log(`${small.registered} arenas of 64 KiB; the runtime held ${small.runtimeRings} io_uring ring(s) of its own`)
+  if (small.runtimeRings === 0) t.is(small.registered, 127, '127 x 64 KiB = 8128 KiB, + 8 KiB of ring; the 128th passes 8192 KiB')
+  else t.true(small.registered >= 120 && small.registered < 127, `${small.registered}: the runtime's rings take part of the 8 MiB`)
+  t.true(small.error!.message.includes(`This process has ${small.registered * 64} KiB pinned (VmPin) already`))
 })
