@@ -1,5 +1,6 @@
 // Errors in Node's shape: argument errors carry Node's own codes, pool
 // conditions carry a RIOPOOL_* code, OS failures carry code/errno/syscall.
+import { types } from 'node:util'
 
 export type PoolErrorCode =
   | 'RIOPOOL_BUSY'
@@ -109,4 +110,20 @@ export interface SystemErrorInfo {
 
 export function systemError(message: string, info: SystemErrorInfo): Error & SystemErrorInfo {
   return Object.assign(new Error(`${message}: ${info.syscall} failed with ${info.code}`), info)
+}
+
+/**
+ * What a user callback (a Registrar's deregister()) threw, as an Error to warn
+ * with, and the key of its cause: read without running a getter or a proxy
+ * trap, since anything may be thrown (42, a proxy, an object whose message is
+ * a symbol), and a warning that throws would end the process.
+ */
+export function thrownAsWarning(thrown: unknown): { warning: Error; cause: string } {
+  if (types.isNativeError(thrown) && !types.isProxy(thrown)) {
+    const own = (key: string): unknown => Object.getOwnPropertyDescriptor(thrown, key)?.value
+    const [code, message] = [own('code'), own('message')]
+    if (typeof message === 'string') return { warning: thrown, cause: `${typeof code === 'string' ? code : ''}\0${message}` }
+  }
+  const description = describeReceived(thrown)
+  return { warning: new Error(`A Registrar callback threw ${description}, not an Error`), cause: description }
 }

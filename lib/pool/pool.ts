@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events'
 import { Allocator } from '../allocator/allocator.js'
 import { optionalSignal, optionsObject } from '../arguments.js'
 import { adoptedArenas, requireRio, type Arena } from '../arenas/arena.js'
-import { PoolError, invalidThis } from '../errors.js'
+import { PoolError, invalidThis, thrownAsWarning } from '../errors.js'
 import { AcquireQueue } from './acquire-queue.js'
 import { describeLease, poolStats, warnClosePending, warnLeak, type PoolStats } from './diagnostics.js'
 import {
@@ -207,11 +207,11 @@ export class BufferPool extends EventEmitter {
   // A failure that repeats on every turn (a Registrar that cannot deregister)
   // is worth one warning, not one per release.
   #warnOnce(error: unknown): void {
-    const cause = `${(error as { code?: unknown } | null)?.code}\0${(error as Error | null)?.message}`
+    const { warning, cause } = thrownAsWarning(error)
     this.#warned ??= new Set()
     if (this.#warned.has(cause)) return
     this.#warned.add(cause)
-    process.emitWarning(error as Error)
+    process.emitWarning(warning)
   }
 
   /** Frees every empty arena now, spares included. */

@@ -164,3 +164,33 @@ test('many close({ signal }) calls on one signal add one listener to it, warn no
   const seen = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Record<string, unknown>
   t.deepEqual(seen, { listeners: 1, rejected: 20, afterSettle: 0, warnings: [] })
 })
+
+test("a Registrar's deregister() that throws anything (42, a string, a symbol message, a revoked proxy) during maintenance is warned of once each, and the process lives", async t => {
+  // In a child: a warning that itself threw would end the process.
+  const { execFileSync } = await import('node:child_process')
+  const script = `
+    const { BufferPool } = require(${JSON.stringify(require.resolve('../../lib/index.js'))})
+    const warnings = []
+    process.on('warning', w => warnings.push(w.message))
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    const throws = [42, 'nope', { message: Symbol('x') }, proxy]
+    ;(async () => {
+      for (const thrown of throws) {
+        let id = 0n
+        const pool = new BufferPool({ arenaSize: 1 << 16, spareArenas: 0, registration: { register: () => id++, deregister() { throw thrown } } })
+        for (let turn = 0; turn < 3; turn++) {
+          const [a, b] = [pool.lease(60000), pool.lease(60000)]
+          a.release(); b.release()
+          await new Promise(resolve => setImmediate(resolve))
+          await new Promise(resolve => setImmediate(resolve))
+        }
+      }
+      await new Promise(resolve => setTimeout(resolve, 20))
+      console.log(JSON.stringify(warnings))
+    })()`
+  const warnings = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[]
+  t.is(warnings.length, 4, warnings.join('; '))
+  t.regex(warnings[0]!, /threw type number \(42\), not an Error/)
+  t.regex(warnings[3]!, /threw an instance of Object \(unreadable\)/)
+})
