@@ -32,7 +32,7 @@
 // - All state lives in typed arrays (slots, bitmap, slab records with their
 //   list links, caches), so it could later move to a SharedArrayBuffer.
 //
-// Hot path. leaseClassed() and releaseOne() are kept small enough for V8 to
+// Hot path. leaseCached() and releaseOne() are kept small enough for V8 to
 // inline both into a caller's loop (its budget is about 920 bytes of bytecode
 // in all), with no helper calls of their own; every rare branch is a named
 // method of its own, most of them in slabs.ts (the state, slab management,
@@ -40,6 +40,7 @@
 // #private, which costs brand checks.
 import type { ArenaMemory, ArenaRecord } from './arena-set.js'
 import * as layout from './layout.js'
+import { Word } from './layout.js'
 import { Slabs } from './slabs.js'
 import { CLASS_BY_UNITS, PAGE_SIZE, SIZE_CLASSES } from './size-classes.js'
 
@@ -48,8 +49,9 @@ export type { ArenaFactory, ArenaMemory, ArenaRecord } from './arena-set.js'
 export { currentMemory } from './arena-set.js'
 export { MAX_SLOTS } from './layout.js'
 
-// Module-local copies: V8 folds these, not another module's exports.
-const { HUGE, CACHE_SLOTS, CACHE_STRIDE, GRANULE_SHIFT, GEN_SHIFT, CLASS_SHIFT, CLASS_MASK, LENGTH_MASK, NONE, SLAB_STRIDE, BASE, PAGE, PAGES, FREE, FIRST_GRANULE } = layout
+// Module-local copies: V8 folds these, not another module's exports. The hot
+// path's constants come from the const enum Word, written in as numbers.
+const { NONE, SLAB_STRIDE, BASE, PAGES, FREE, FIRST_GRANULE } = layout
 const { cacheAt } = layout
 const classByUnits = CLASS_BY_UNITS
 
@@ -71,14 +73,18 @@ export interface Outstanding {
 export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
   // ---- hot path ---------------------------------------------------------
 
-  /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
-  leaseClassed(size: number): number {
+  /**
+   * A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer) from its
+   * class's cache, or -1 when the cache is empty (leaseClassed refills it).
+   * No call of its own: callers' loops inline it whole.
+   */
+  leaseCached(size: number): number {
     const c = classByUnits[(size + 15) >> 4]!
     const slots = this.slots
-    const at = c * CACHE_STRIDE + 1 // cacheAt(c), written out: a call less to inline
+    const at = c * Word.CACHE_STRIDE + 1 // cacheAt(c), written out: a call less to inline
     // `| 0`: int32 arithmetic, which V8 compiles without overflow checks.
     const cached = (slots[at]! - 1) | 0
-    if (cached < 0) return this.leaseUncached(c, size)
+    if (cached < 0) return -1
     slots[at] = cached
     // Issued here, not in a helper: one function less against V8's inlining budget.
     const i = slots[(at + 2 + 2 * cached) | 0]!
@@ -86,7 +92,13 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
     const word = slots[(i << 1) | 1]!
     slots[i << 1] = 1
     slots[(i << 1) | 1] = word | size
-    return i * 256 + (word >>> GEN_SHIFT)
+    return i * 256 + (word >>> Word.GEN_SHIFT)
+  }
+
+  /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
+  leaseClassed(size: number): number {
+    const h = this.leaseCached(size)
+    return h >= 0 ? h : this.leaseUncached(classByUnits[(size + 15) >> 4]!, size)
   }
 
   /**
@@ -97,13 +109,13 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
     const i = h >>> 8
     const slots = this.slots
     const word = slots[2 * i + 1]!
-    if (slots[2 * i] !== 1 || word >>> GEN_SHIFT !== (h & 255) || h >>> 0 !== h) return false
+    if (slots[2 * i] !== 1 || word >>> Word.GEN_SHIFT !== (h & 255) || h >>> 0 !== h) return false
     slots[2 * i] = 0
-    slots[2 * i + 1] = (word + (1 << GEN_SHIFT)) & ~LENGTH_MASK
-    const c = (word >>> CLASS_SHIFT) & CLASS_MASK
-    const at = c * CACHE_STRIDE + 1 // cacheAt(c)
+    slots[2 * i + 1] = (word + (1 << Word.GEN_SHIFT)) & ~Word.LENGTH_MASK
+    const c = (word >>> Word.CLASS_SHIFT) & Word.CLASS_MASK
+    const at = c * Word.CACHE_STRIDE + 1 // cacheAt(c)
     const cached = slots[at]!
-    if (cached !== CACHE_SLOTS) {
+    if (cached !== Word.CACHE_SLOTS) {
       slots[(at + 2 + 2 * cached) | 0] = i
       slots[at] = (cached + 1) | 0
     } else {
@@ -118,7 +130,7 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
     if (typeof handle !== 'number' || handle >>> 0 !== handle) return -1
     const i = handle >>> 8
     const slots = this.slots
-    if (!(slots[2 * i]! > 0) || slots[2 * i + 1]! >>> GEN_SHIFT !== (handle & 255)) return -1
+    if (!(slots[2 * i]! > 0) || slots[2 * i + 1]! >>> Word.GEN_SHIFT !== (handle & 255)) return -1
     return i
   }
 
@@ -128,7 +140,7 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
     if (refs === 0) {
       // The last references go at once: free it as the last single reference would.
       this.slots[2 * i] = 1
-      return this.releaseOne(i * 256 + (this.slots[2 * i + 1]! >>> GEN_SHIFT))
+      return this.releaseOne(i * 256 + (this.slots[2 * i + 1]! >>> Word.GEN_SHIFT))
     }
     this.slots[2 * i] = refs
     return false
@@ -139,13 +151,13 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
   /** A handle for a page run above the largest class, or -1 when there is no room. */
   leaseHuge(size: number): number {
     const pages = Math.ceil(size / PAGE_SIZE)
-    const s = this.newSlabRecord(HUGE, pages, 1, 1)
+    const s = this.newSlabRecord(Word.HUGE, pages, 1, 1)
     if (s < 0) return -1
     const i = this.slabs[s * SLAB_STRIDE + BASE]!
     const word = this.slots[2 * i + 1]!
     this.slots[2 * i] = 1
     this.slots[2 * i + 1] = word | (size - (pages - 1) * PAGE_SIZE) // what its last page holds
-    return i * 256 + (word >>> GEN_SHIFT)
+    return i * 256 + (word >>> Word.GEN_SHIFT)
   }
 
   leaseUncached(c: number, size: number): number {
@@ -157,37 +169,69 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
     // Fill half the cache (and one to lease now) so the next misses are a
     // while away, leaving room for releases. Taken lowest first and pushed in
     // reverse, so lowest addresses leave first.
-    const n = Math.min(CACHE_SLOTS / 2 + 1, this.slabs[s * SLAB_STRIDE + FREE]!)
+    const n = Math.min(Word.CACHE_SLOTS / 2 + 1, this.slabs[s * SLAB_STRIDE + FREE]!)
     const at = cacheAt(c)
     for (let k = n - 1; k >= 0; k--) this.slots[at + 2 + 2 * k] = this.takeSlot(s, c)
     this.slots[at] = n
-    return this.leaseClassed(size)
+    return this.leaseCached(size)
   }
 
   // ---- reading a live slot (callers validated it) -------------------------
 
+  /**
+   * If h names a live lease, writes its registration id (low word, high
+   * word), offset and length at words[at .. at + 4) (RIO_BUF's layout) and
+   * returns true; false, writing nothing, otherwise (a huge lease included:
+   * describeSlot). One function, one read of the slot's word: an I/O loop
+   * inlines it beside the pair.
+   */
+  describeLive(h: number, words: Uint32Array, at: number): boolean {
+    // typeof first: >>> would call valueOf() on an object.
+    if (typeof h !== 'number' || h >>> 0 !== h) return false
+    const i = h >>> 8
+    const slots = this.slots
+    const word = slots[2 * i + 1]!
+    const c = (word >>> Word.CLASS_SHIFT) & Word.CLASS_MASK
+    if (!(slots[2 * i]! > 0) || word >>> Word.GEN_SHIFT !== (h & 255) || c === Word.HUGE) return false
+    const g = i >> Word.GRANULE_SHIFT
+    const a = this.granuleArena[g]! << 1
+    const ids = this.arenas.ids
+    words[at] = ids[a]!
+    words[at + 1] = ids[a + 1]!
+    words[at + 2] = this.granuleOffset[g]! + (i & 7) * this.classSize[c]!
+    words[at + 3] = word & Word.LENGTH_MASK
+    return true
+  }
+
+  /** describeLive() for a slot known live, huge ones included. */
+  describeSlot(i: number, words: Uint32Array, at: number): void {
+    const a = this.granuleArena[i >> Word.GRANULE_SHIFT]! << 1
+    words[at] = this.arenas.ids[a]!
+    words[at + 1] = this.arenas.ids[a + 1]!
+    words[at + 2] = this.offsetOf(i)
+    words[at + 3] = this.lengthOf(i)
+  }
+
   arenaRecordOf(i: number): ArenaRecord<A> {
-    return this.arenas.records[this.granuleArena[i >> GRANULE_SHIFT]!]!
+    return this.arenas.records[this.granuleArena[i >> Word.GRANULE_SHIFT]!]!
   }
 
   offsetOf(i: number): number {
-    const record = this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE
-    const slabs = this.slabs
-    const c = (this.slots[2 * i + 1]! >>> CLASS_SHIFT) & CLASS_MASK
-    const inSlab = c === HUGE ? 0 : (i - slabs[record + BASE]!) * this.classSize[c]!
-    return slabs[record + PAGE]! * PAGE_SIZE + inSlab
+    // A huge slab's one slot starts its granule: i & 7 is 0 there.
+    const c = (this.slots[2 * i + 1]! >>> Word.CLASS_SHIFT) & Word.CLASS_MASK
+    return this.granuleOffset[i >> Word.GRANULE_SHIFT]! + (i & 7) * this.classSize[c]!
   }
 
   lengthOf(i: number): number {
     const word = this.slots[2 * i + 1]!
-    if (((word >>> CLASS_SHIFT) & CLASS_MASK) !== HUGE) return word & LENGTH_MASK
-    return (this.slabs[this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE + PAGES]! - 1) * PAGE_SIZE + (word & LENGTH_MASK)
+    if (((word >>> Word.CLASS_SHIFT) & Word.CLASS_MASK) !== Word.HUGE) return word & Word.LENGTH_MASK
+    return (this.slabs[this.granuleSlab[i >> Word.GRANULE_SHIFT]! * SLAB_STRIDE + PAGES]! - 1) * PAGE_SIZE + (word & Word.LENGTH_MASK)
   }
 
   capacityOf(i: number): number {
-    const c = (this.slots[2 * i + 1]! >>> CLASS_SHIFT) & CLASS_MASK
-    if (c !== HUGE) return this.classSize[c]!
-    return this.slabs[this.granuleSlab[i >> GRANULE_SHIFT]! * SLAB_STRIDE + PAGES]! * PAGE_SIZE
+    const c = (this.slots[2 * i + 1]! >>> Word.CLASS_SHIFT) & Word.CLASS_MASK
+    if (c !== Word.HUGE) return this.classSize[c]!
+    return this.slabs[this.granuleSlab[i >> Word.GRANULE_SHIFT]! * SLAB_STRIDE + PAGES]! * PAGE_SIZE
   }
 
   // ---- figures ----------------------------------------------------------
@@ -198,8 +242,8 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
     let requestedBytes = 0
     let leasedBytes = 0
     const slots = this.slots
-    const end = this.nextGranule << GRANULE_SHIFT
-    for (let i = FIRST_GRANULE << GRANULE_SHIFT; i < end; i++) {
+    const end = this.nextGranule << Word.GRANULE_SHIFT
+    for (let i = FIRST_GRANULE << Word.GRANULE_SHIFT; i < end; i++) {
       if (slots[2 * i]! > 0) {
         leases++
         requestedBytes += this.lengthOf(i)
@@ -213,9 +257,9 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
   liveHandles(): number[] {
     const handles: number[] = []
     const slots = this.slots
-    const end = this.nextGranule << GRANULE_SHIFT
+    const end = this.nextGranule << Word.GRANULE_SHIFT
     for (let i = 0; i < end; i++) {
-      if (slots[2 * i]! > 0) handles.push(i * 256 + (slots[2 * i + 1]! >>> GEN_SHIFT))
+      if (slots[2 * i]! > 0) handles.push(i * 256 + (slots[2 * i + 1]! >>> Word.GEN_SHIFT))
     }
     return handles
   }
@@ -223,7 +267,7 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
   /** Bytes of the allocator's own arrays: slot words, bitmap, slab records, page maps, caches. */
   bookkeepingBytes(): number {
     return this.slots.byteLength + this.freeBits.byteLength + this.granuleSlab.byteLength + this.granuleArena.byteLength +
-      this.slabs.byteLength + this.arenas.bookkeepingBytes
+      this.granuleOffset.byteLength + this.slabs.byteLength + this.arenas.bookkeepingBytes
   }
 
   classStats(): ClassStats[] {

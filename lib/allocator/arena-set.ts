@@ -41,9 +41,6 @@ export interface ArenaFactory<A extends ArenaMemory> {
 export interface ArenaRecord<A extends ArenaMemory = ArenaMemory> {
   readonly arena: A
   readonly pages: PageMap
-  /** RIO_BUF's BufferId, split for writing: the sentinel 0xFFFFFFFF when unregistered. */
-  readonly idLow: number
-  readonly idHigh: number
   /**
    * arena.buffer's ArrayBuffer and where the arena starts in it: lease
    * buffers are views of these. Remade when a transfer detaches it (see
@@ -55,6 +52,12 @@ export interface ArenaRecord<A extends ArenaMemory = ArenaMemory> {
 
 export class ArenaSet<A extends ArenaMemory> {
   readonly records: Array<ArenaRecord<A> | null> = []
+  /**
+   * Per arena id a, RIO_BUF's BufferId split for writing: the low word at
+   * 2a, the high at 2a + 1; the sentinel 0xFFFFFFFF when unregistered. Two
+   * loads where an io path writes a RIO_BUF.
+   */
+  ids = new Uint32Array(16)
   bytes = 0
   peakBytes = 0
   /** Where the last successful place*() put its pages. */
@@ -128,7 +131,7 @@ export class ArenaSet<A extends ArenaMemory> {
   }
 
   get bookkeepingBytes(): number {
-    return this.records.reduce((bytes, record) => bytes + (record ? record.pages.bookkeepingBytes : 0), 0)
+    return this.records.reduce((bytes, record) => bytes + (record ? record.pages.bookkeepingBytes : 0), this.ids.byteLength)
   }
 
   #add(): number {
@@ -142,11 +145,16 @@ export class ArenaSet<A extends ArenaMemory> {
     this.records[a] = {
       arena,
       pages: new PageMap(Math.floor(arena.size / PAGE_SIZE)),
-      idLow: Number(id & 0xffffffffn),
-      idHigh: Number((id >> 32n) & 0xffffffffn),
       memory: arena.buffer.buffer as ArrayBuffer,
       memoryOffset: arena.buffer.byteOffset,
     }
+    if (2 * a + 2 > this.ids.length) {
+      const ids = new Uint32Array(2 * this.ids.length)
+      ids.set(this.ids)
+      this.ids = ids
+    }
+    this.ids[2 * a] = Number(id & 0xffffffffn)
+    this.ids[2 * a + 1] = Number((id >> 32n) & 0xffffffffn)
     const above = this.#byAddress.findIndex(b => this.records[b]!.arena.address > arena.address)
     this.#byAddress.splice(above < 0 ? this.#byAddress.length : above, 0, a)
     this.bytes += arena.size

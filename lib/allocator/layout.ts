@@ -22,23 +22,40 @@ import { SIZE_CLASSES } from './size-classes.js'
 
 const CLASS_COUNT = SIZE_CLASSES.length
 
-/** Class id of page runs above the largest class. */
-export const HUGE = CLASS_COUNT
-export const CACHE_SLOTS = 64
 /**
- * Per class, CACHE_SLOTS + 1 pseudo-slots: its cache's count, then a stack of
- * recently freed slot indices, each value in a pseudo-slot's second word
- * (`cacheAt(c)` is the count's word, cached slot k is 2k + 2 words on).
+ * The constants the hot path reads, as a const enum: tsc writes the numbers
+ * into the code. A module-level const costs a context load and a TDZ check
+ * per use, bytes that count against V8's inlining budget for a caller's loop.
  */
-export const CACHE_STRIDE = 2 * (CACHE_SLOTS + 1)
+export const enum Word {
+  /** Class id of page runs above the largest class (SIZE_CLASSES.length, checked below). */
+  HUGE = 44,
+  CACHE_SLOTS = 64,
+  /**
+   * Per class, CACHE_SLOTS + 1 pseudo-slots: its cache's count, then a stack
+   * of recently freed slot indices, each value in a pseudo-slot's second word
+   * (`cacheAt(c)` is the count's word, cached slot k is 2k + 2 words on).
+   */
+  CACHE_STRIDE = 2 * (CACHE_SLOTS + 1),
+  /** Slot indices come in granules of 8; a slab owns whole granules, for good. */
+  GRANULE_SHIFT = 3,
+  GEN_SHIFT = 24,
+  CLASS_SHIFT = 17,
+  CLASS_MASK = 63,
+  LENGTH_MASK = (1 << CLASS_SHIFT) - 1,
+}
+if (Word.HUGE !== CLASS_COUNT) throw new Error(`layout: HUGE is ${Word.HUGE}, but there are ${CLASS_COUNT} size classes`)
+
+export const HUGE = Word.HUGE
+export const CACHE_SLOTS = Word.CACHE_SLOTS
+export const CACHE_STRIDE = Word.CACHE_STRIDE
 /** The first granule of real slots: the caches' pseudo-slots come before it. */
 export const FIRST_GRANULE = Math.ceil(((CLASS_COUNT + 1) * (CACHE_SLOTS + 1)) / 8)
-/** Slot indices come in granules of 8; a slab owns whole granules, for good. */
-export const GRANULE_SHIFT = 3
-export const GEN_SHIFT = 24
-export const CLASS_SHIFT = 17
-export const CLASS_MASK = 63
-export const LENGTH_MASK = (1 << CLASS_SHIFT) - 1
+export const GRANULE_SHIFT = Word.GRANULE_SHIFT
+export const GEN_SHIFT = Word.GEN_SHIFT
+export const CLASS_SHIFT = Word.CLASS_SHIFT
+export const CLASS_MASK = Word.CLASS_MASK
+export const LENGTH_MASK = Word.LENGTH_MASK
 export const NONE = -1
 /** Slot indices stop at 2^24 so that a handle stays below 2^32. */
 export const MAX_SLOTS = 1 << 24

@@ -9,7 +9,7 @@ import {
   NONE, PAGE, PAGES, PREV, RETIRED, SLAB_STRIDE, cacheAt,
 } from './layout.js'
 import { lowestBit, setBits } from './page-map.js'
-import { SIZE_CLASSES } from './size-classes.js'
+import { PAGE_SIZE, SIZE_CLASSES } from './size-classes.js'
 
 const CLASS_COUNT = SIZE_CLASSES.length
 
@@ -32,6 +32,13 @@ function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: numb
   return grown
 }
 
+function resizeUint32(array: Uint32Array<ArrayBuffer>, length: number): Uint32Array<ArrayBuffer> {
+  const grown = new Uint32Array(length)
+  grown.set(array)
+  return grown
+}
+
+
 /** @internal All fields: the package exports none of this. */
 export class Slabs<A extends ArenaMemory> {
   /**
@@ -47,6 +54,12 @@ export class Slabs<A extends ArenaMemory> {
   freeBits = new Uint32Array(0)
   // Per granule: the slab owning it (for good), or NONE.
   granuleSlab = new Int32Array(0)
+  /**
+   * @internal Per granule of a placed slab: the byte offset in its arena of
+   * the granule's first slot, so a slot's offset is one load and a multiply
+   * (no walk through its slab record). Uint32: arenas go up to 4 GiB.
+   */
+  granuleOffset = new Uint32Array(0)
   nextGranule = FIRST_GRANULE
   // Slab records, SLAB_STRIDE words each (fields above).
   slabs = new Int32Array(0)
@@ -246,6 +259,9 @@ export class Slabs<A extends ArenaMemory> {
     slabs[record + LIST] = NONE
     const granule = slabs[record + BASE]! >> GRANULE_SHIFT
     this.granuleArena.fill(placedArena, granule, granule + granules)
+    // A huge slab has one granule.
+    const granuleBytes = (1 << GRANULE_SHIFT) * this.classSize[c]!
+    for (let g = 0; g < granules; g++) this.granuleOffset[granule + g] = placedPage * PAGE_SIZE + g * granuleBytes
     this.classSlabs[c]++
     return s
   }
@@ -287,6 +303,7 @@ export class Slabs<A extends ArenaMemory> {
     if (granule + n > this.granuleSlab.length) {
       this.granuleSlab = growInt32(this.granuleSlab, granule + n, NONE)
       this.granuleArena = growInt32(this.granuleArena, granule + n, NONE)
+      this.granuleOffset = resizeUint32(this.granuleOffset, this.granuleSlab.length)
     }
     return granule
   }

@@ -7,7 +7,7 @@ import type { Arena } from '../arenas/arena.js'
 import { PoolError, illegalConstructor, invalidArgType, invalidState, invalidThis, outOfRange } from '../errors.js'
 import type { Instruments } from './instruments.js'
 import { types } from 'node:util'
-import { RIO_BUF_SIZE, RIO_BUF_WORDS, lengthOf, rioBufTarget, typedArrayKind, writeRioBuf, type RioBufTarget } from './rio-buf.js'
+import { RIO_BUF_SIZE, RIO_BUF_WORDS, RioBuf, lengthOf, rioBufTarget, typedArrayKind, writeRioBuf, type RioBufTarget } from './rio-buf.js'
 
 const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds
 
@@ -127,6 +127,11 @@ export class Handles {
   /** A handle for `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
   lease(size: number): number {
     try {
+      // leaseOrNone() written out, its refill left to leaseHandle(): less for V8 to inline.
+      if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && this.slowLease === 0) {
+        const h = this.allocator.leaseCached(size)
+        if (h >= 0) return h
+      }
       return leaseHandle(this, size)
     } catch (error) {
       throw receiverError(this, error)
@@ -154,7 +159,9 @@ export class Handles {
   /** Drops n references; true when this call freed the lease. */
   release(h: number, n = 1): boolean {
     try {
-      return releaseHandle(this, h, n)
+      // releaseHandle() written out: a call less to inline.
+      if (n === 1 && typeof h === 'number' && this.slowRelease === 0 && this.allocator.releaseOne(h)) return true
+      return releaseOther(this, h, n)
     } catch (error) {
       throw receiverError(this, error)
     }
@@ -271,20 +278,19 @@ export class Handles {
    */
   toRioBuf(h: number, target?: Uint8Array, at?: number): Uint8Array
   toRioBuf<T extends Uint32Array>(h: number, target: T, at?: number): T
-  toRioBuf(h: number, target?: RioBufTarget, at = 0): RioBufTarget {
-    const i = live(this, h)
-    const allocator = this.allocator
-    const record = allocator.arenaRecordOf(i)
-    const kind = typedArrayKind(target)
-    const words = kind === 'Uint32Array'
-    // A target with room at a whole `at`, checked inline; anything else is
-    // checked (and refused, or a new target made) out of line.
-    const out = (words || kind === 'Uint8Array') && typeof at === 'number' && at >>> 0 === at &&
-      at <= lengthOf(target!) - (words ? RIO_BUF_WORDS : RIO_BUF_SIZE)
-      ? target!
-      : rioBufTarget(target, at, 1)
-    writeRioBuf(out, typedArrayKind(out) === 'Uint32Array', at, record.idLow, record.idHigh, allocator.offsetOf(i), allocator.lengthOf(i))
-    return out
+  toRioBuf(h: number, target?: RioBufTarget, at?: number): RioBufTarget {
+    // Inline: a Uint32Array with room at a whole `at`, and a live handle.
+    // `target.length` may run a subclass's getter (user code, which may
+    // release h), so it is read before any pool state; one that lies can only
+    // send stores past the array's end, which a typed array ignores.
+    if (typedArrayKind(target) === 'Uint32Array' && typeof at === 'number' && at >>> 0 === at && at <= target!.length - RioBuf.WORDS) {
+      try {
+        if (this.allocator.describeLive(h, target as Uint32Array, at)) return target!
+      } catch (error) {
+        throw receiverError(this, error)
+      }
+    }
+    return toRioBufOther(this, h, target, at)
   }
 
   /**
@@ -303,13 +309,17 @@ export class Handles {
     const words = typedArrayKind(out) === 'Uint32Array'
     const step = words ? RIO_BUF_WORDS : RIO_BUF_SIZE
     const allocator = this.allocator
-    for (let k = 0; k < n; k++) {
-      const i = allocator.liveSlot(batch[k]!)
-      const record = allocator.arenaRecordOf(i)
-      writeRioBuf(out, words, at + k * step, record.idLow, record.idHigh, allocator.offsetOf(i), allocator.lengthOf(i))
-    }
+    for (let k = 0; k < n; k++) writeRioBuf(allocator, allocator.liveSlot(batch[k]!), out, words, at + k * step)
     return out
   }
+}
+
+/** toRioBuf() for anything its inline path does not take: a Uint8Array, a new target, a refusal. */
+function toRioBufOther(handles: Handles, h: number, target: unknown, at: unknown): RioBufTarget {
+  const out = rioBufTarget(target, at, 1)
+  const i = live(handles, h)
+  writeRioBuf(handles.allocator, i, out, typedArrayKind(out) === 'Uint32Array', (at ?? 0) as number)
+  return out
 }
 
 /** A batch's count (items.length when undefined): an integer in [0, items.length], items a Uint32Array or an Array (no proxy). */
@@ -383,7 +393,9 @@ export function releaseHandle(handles: Handles, h: number, n: number): boolean {
 
 export function leaseOrNone(handles: Handles, size: number): number {
   if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.slowLease === 0) {
-    return handles.allocator.leaseClassed(size)
+    // The refill's call is rare enough that V8 leaves it out of line.
+    const h = handles.allocator.leaseCached(size)
+    return h >= 0 ? h : handles.allocator.leaseClassed(size)
   }
   return leaseOther(handles, size)
 }

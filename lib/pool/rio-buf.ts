@@ -7,10 +7,16 @@
 // words, and a RIO_BUF is four word stores). A Uint32Array holds words in the
 // machine's byte order; RIO runs only on little-endian Windows (x64, arm64),
 // and io_uring consumers read the words back the same way.
+import type { Allocator, ArenaMemory } from '../allocator/allocator.js'
 import { invalidArgType, outOfRange } from '../errors.js'
 
-export const RIO_BUF_SIZE = 16
-export const RIO_BUF_WORDS = 4
+/** A RIO_BUF's size in bytes and in words: a const enum, written into the code as numbers. */
+export const enum RioBuf {
+  SIZE = 16,
+  WORDS = 4,
+}
+export const RIO_BUF_SIZE = RioBuf.SIZE
+export const RIO_BUF_WORDS = RioBuf.WORDS
 
 // %TypedArray%.prototype[Symbol.toStringTag]: the array's own kind for a typed
 // array, undefined for anything else (a proxy of one included). A brand check
@@ -33,18 +39,16 @@ export function lengthOf(array: RioBufTarget): number {
 
 export type RioBufTarget = Uint8Array | Uint32Array
 
-/** Writes one RIO_BUF at element `at` of a checked target. */
-export function writeRioBuf(target: RioBufTarget, words: boolean, at: number, idLow: number, idHigh: number, offset: number, length: number): void {
+// Where a byte target's words are made before their bytes are written.
+const scratch = new Uint32Array(RIO_BUF_WORDS)
+
+/** Writes the RIO_BUF of live slot i at element `at` of a checked target. */
+export function writeRioBuf(allocator: Allocator<ArenaMemory>, i: number, target: RioBufTarget, words: boolean, at: number): void {
   if (words) {
-    target[at] = idLow
-    target[at + 1] = idHigh
-    target[at + 2] = offset
-    target[at + 3] = length
+    allocator.describeSlot(i, target as Uint32Array, at)
   } else {
-    writeU32(target, at, idLow)
-    writeU32(target, at + 4, idHigh)
-    writeU32(target, at + 8, offset)
-    writeU32(target, at + 12, length)
+    allocator.describeSlot(i, scratch, 0)
+    for (let k = 0; k < RIO_BUF_WORDS; k++) writeU32(target, at + 4 * k, scratch[k]!)
   }
 }
 

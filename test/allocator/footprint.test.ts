@@ -15,6 +15,6 @@ test('allocator bookkeeping stays a few bytes per slot, under 1 % of slots from 
   const perSlot64 = bookkeepingPerSlot(64)
   const perSlot1500 = bookkeepingPerSlot(1500)
   t.log(`64-byte slots: ${perSlot64.toFixed(2)} B/slot; 1536-byte slots: ${perSlot1500.toFixed(2)} B/slot`)
-  t.true(perSlot64 <= 12)
+  t.true(perSlot64 <= 12, `${perSlot64}`)
   t.true(perSlot1500 / 1536 < 0.01)
 })
