@@ -48,6 +48,13 @@ export interface ArenaRecord<A extends ArenaMemory = ArenaMemory> {
    */
   memory: ArrayBuffer
   memoryOffset: number
+  /**
+   * A one-byte view of memory that nothing outside the allocator holds: its
+   * length reads 0 once memory is detached. A typed array's length is a load
+   * V8 inlines, where ArrayBuffer's byteLength is a call; and no user code can
+   * shadow it.
+   */
+  probe: Uint8Array
 }
 
 export class ArenaSet<A extends ArenaMemory> {
@@ -147,6 +154,7 @@ export class ArenaSet<A extends ArenaMemory> {
       pages: new PageMap(Math.floor(arena.size / PAGE_SIZE)),
       memory: arena.buffer.buffer as ArrayBuffer,
       memoryOffset: arena.buffer.byteOffset,
+      probe: new Uint8Array(arena.buffer.buffer, arena.buffer.byteOffset, 1),
     }
     if (2 * a + 2 > this.ids.length) {
       const ids = new Uint32Array(2 * this.ids.length)
@@ -165,10 +173,11 @@ export class ArenaSet<A extends ArenaMemory> {
 
 /** The record's ArrayBuffer, remade from the arena once a transfer (a BYOB read) has detached it. */
 export function currentMemory(record: ArenaRecord<ArenaMemory>): ArrayBuffer {
-  if (record.memory.byteLength === 0) {
+  if (record.probe.length === 0) {
     const view = record.arena.buffer
     record.memory = view.buffer as ArrayBuffer
     record.memoryOffset = view.byteOffset
+    record.probe = new Uint8Array(view.buffer, view.byteOffset, 1)
   }
   return record.memory
 }

@@ -1,11 +1,14 @@
 // The zero-allocation face of a pool: a lease is a number (a handle).
 // Every method validates the handle: a stale one throws RIOPOOL_RELEASED
 // instead of touching a lease that is no longer the caller's.
-import { currentMemory, type Allocator } from '../allocator/allocator.js'
+import type { Allocator } from '../allocator/allocator.js'
+// From its own module: a re-export compiles to a getter, a call on every use.
+import { currentMemory } from '../allocator/arena-set.js'
 import { MAX_CLASS_SIZE } from '../allocator/size-classes.js'
 import type { Arena } from '../arenas/arena.js'
 import { PoolError, illegalConstructor, invalidArgType, invalidState, invalidThis, outOfRange } from '../errors.js'
 import type { Instruments } from './instruments.js'
+import { ViewCache } from './views.js'
 import { types } from 'node:util'
 import { RIO_BUF_SIZE, RIO_BUF_WORDS, RioBuf, lengthOf, rioBufTarget, typedArrayKind, writeRioBuf, type RioBufTarget } from './rio-buf.js'
 
@@ -104,6 +107,8 @@ export class Handles {
   declare slowLease: number
   /** @internal Non-zero: every release takes the out-of-line path (attention, instruments, a callback). */
   declare slowRelease: number
+  /** @internal Views handed out, for reuse (views.ts). */
+  declare readonly views: ViewCache
 
   /** @internal Made by BufferPool. */
   constructor(allocator: Allocator<Arena>, host: HandleHost, instruments: Instruments | null, token?: symbol) {
@@ -116,6 +121,7 @@ export class Handles {
     this.inCallback = 0
     this.slowLease = 0
     this.slowRelease = 0
+    this.views = new ViewCache()
     updateFlags(this)
     madeByPools.add(this)
   }
@@ -127,11 +133,6 @@ export class Handles {
   /** A handle for `size` bytes; throws RIOPOOL_EXHAUSTED when there is no room within maxBytes. */
   lease(size: number): number {
     try {
-      // leaseOrNone() written out, its refill left to leaseHandle(): less for V8 to inline.
-      if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && this.slowLease === 0) {
-        const h = this.allocator.leaseCached(size)
-        if (h >= 0) return h
-      }
       return leaseHandle(this, size)
     } catch (error) {
       throw receiverError(this, error)
@@ -209,15 +210,12 @@ export class Handles {
     return this.allocator.arenaRecordOf(i).arena
   }
 
-  /** A new zero-copy Buffer of exactly length(h) bytes. */
+  /**
+   * A zero-copy Buffer of exactly length(h) bytes. It may be the Buffer an
+   * earlier lease of the same slot and length was given (views.ts).
+   */
   buffer(h: number): Buffer {
-    const i = live(this, h)
-    const allocator = this.allocator
-    const record = allocator.arenaRecordOf(i)
-    const memory = currentMemory(record)
-    const memoryOffset = record.memoryOffset
-    // What Buffer.from(arrayBuffer, offset, length) makes, without re-checking what the allocator guarantees.
-    return new ArenaBuffer(memory, memoryOffset + allocator.offsetOf(i), allocator.lengthOf(i))
+    return viewOf(this, live(this, h))
   }
 
   /**
@@ -360,6 +358,14 @@ function batchOf(handles: unknown, n: number): ArrayLike<number> {
   return copy
 }
 
+/** The view of live slot i (views.ts). */
+export function viewOf(handles: Handles, i: number): Buffer {
+  const allocator = handles.allocator
+  const record = allocator.arenaRecordOf(i)
+  const memory = currentMemory(record)
+  return handles.views.view(memory, record.memoryOffset + allocator.offsetOf(i), allocator.lengthOf(i), i)
+}
+
 /** The slot index behind h; throws (RIOPOOL_RELEASED, or a TypeError for a non-number) when it is not live. */
 function live(handles: Handles, h: number): number {
   let i: number
@@ -380,10 +386,17 @@ function receiverError(receiver: unknown, error: unknown): unknown {
 // The bodies of lease() and release(), also what Lease and BufferPool call, so
 // a face's call has one try/catch (its own), not one per layer. Functions, not
 // methods: another object's tryLease or release is never called.
+//
+// Each inlines only the lease from a class's cache; any other (a refill, a
+// huge lease, a check to make, a bad size) goes out of line through
+// leaseOther(), so a caller's loop spends V8's inlining budget on the path
+// it runs.
 export function leaseHandle(handles: Handles, size: number): number {
-  const h = leaseOrNone(handles, size)
-  if (h < 0) throw handles.host.exhausted(size)
-  return h
+  if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.slowLease === 0) {
+    const h = handles.allocator.leaseCached(size)
+    if (h >= 0) return h
+  }
+  return leaseOrThrow(handles, size)
 }
 
 export function releaseHandle(handles: Handles, h: number, n: number): boolean {
@@ -393,14 +406,19 @@ export function releaseHandle(handles: Handles, h: number, n: number): boolean {
 
 export function leaseOrNone(handles: Handles, size: number): number {
   if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.slowLease === 0) {
-    // The refill's call is rare enough that V8 leaves it out of line.
     const h = handles.allocator.leaseCached(size)
-    return h >= 0 ? h : handles.allocator.leaseClassed(size)
+    if (h >= 0) return h
   }
   return leaseOther(handles, size)
 }
 
 // Rare paths of lease() and release(), out of line so the hot methods stay small.
+function leaseOrThrow(handles: Handles, size: number): number {
+  const h = leaseOther(handles, size)
+  if (h < 0) throw handles.host.exhausted(size)
+  return h
+}
+
 function leaseOther(handles: Handles, size: unknown): number {
   if (!isHandles(handles)) throw invalidThis('Handles')
   checkNotInCallback(handles)
@@ -435,15 +453,6 @@ function releaseOther(handles: Handles, h: number, n: number): boolean {
   }
   return freed
 }
-
-// Node's own Buffer class is FastBuffer, a Uint8Array subclass whose
-// constructor takes (arrayBuffer, byteOffset, length); Buffer[Symbol.species]
-// names it. Buffer.from() adds argument checks the allocator has already met.
-type BufferView = new (memory: ArrayBuffer, offset: number, length: number) => Buffer
-const species = (Buffer as unknown as { [Symbol.species]?: BufferView })[Symbol.species]
-const ArenaBuffer: BufferView = typeof species === 'function' && Buffer.isBuffer(new species(new ArrayBuffer(1), 0, 1))
-  ? species
-  : function (memory: ArrayBuffer, offset: number, length: number) { return Buffer.from(memory, offset, length) } as unknown as BufferView
 
 function notLive(h: unknown): Error {
   if (typeof h !== 'number') return invalidArgType('handle', 'of type number', h)

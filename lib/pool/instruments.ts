@@ -10,7 +10,9 @@
 // - zero 'on-release': the released lease's `length` bytes, all its owner
 //   could write through the pool; 'on-lease': the new lease's `length`
 //   bytes, all its owner can read. Fresh arena memory is zero from the OS.
-import { currentMemory, type Allocator } from '../allocator/allocator.js'
+import type { Allocator } from '../allocator/allocator.js'
+// From its own module: a re-export compiles to a getter, a call on every use.
+import { currentMemory } from '../allocator/arena-set.js'
 import { slotOf } from '../allocator/layout.js'
 import type { LeakTracker } from './leak-tracker.js'
 import type { Lease } from './lease.js'

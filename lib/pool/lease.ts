@@ -3,7 +3,7 @@
 // whatever becomes of its slot.
 import type { Arena } from '../arenas/arena.js'
 import { PoolError, invalidThis } from '../errors.js'
-import { isHandles, releaseHandle, type Handles } from './handles.js'
+import { isHandles, releaseHandle, viewOf, type Handles } from './handles.js'
 
 // Fields are plain, not #private (a brand check per access on the hot path),
 // and those marked @internal are not part of the API. They are `declare`d so
@@ -63,13 +63,31 @@ export class Lease {
     return this._handles.arena(h)
   }
 
-  /** Exactly `length` bytes over the arena, zero-copy; built once (again after a transfer detached it). Throws RIOPOOL_RELEASED once released. */
+  /**
+   * Exactly `length` bytes over the arena, zero-copy; the same Buffer on
+   * every read (a new one after a transfer detached it), possibly the one an
+   * earlier lease of the same slot had (pool/views.ts). Throws
+   * RIOPOOL_RELEASED once released.
+   */
   get buffer(): Buffer {
-    const h = liveHandle(this)
-    const view = this._buffer
-    // Zero-length: a transfer (a BYOB read) detached the arena's ArrayBuffer.
-    if (view != null && view.byteLength === this.length) return view
-    return (this._buffer = this._handles.buffer(h))
+    // liveHandle() written out, so a read costs a liveness check and a load.
+    try {
+      const view = this._buffer
+      if (view !== null) {
+        const i = this._handles.allocator.liveSlot(this.handle)
+        if (i >= 0) {
+          // Zero-length: a transfer (a BYOB read) detached the arena's
+          // ArrayBuffer. (length, not byteLength: on a Buffer, V8 inlines
+          // only the first; the second is a call, ten times the cost.)
+          if (view !== undefined && view.length === this.length) return view
+          return (this._buffer = viewOf(this._handles, i))
+        }
+        this._buffer = null // released through pool.handles
+      }
+    } catch (error) {
+      throw receiverError(this, error)
+    }
+    throw receiverError(this, released())
   }
 
   get refCount(): number {

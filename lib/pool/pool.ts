@@ -75,7 +75,11 @@ export class BufferPool extends EventEmitter {
       maxBytes: this.#maxBytes,
       arenas: {
         open: (size, leases) => inRegistrarCallback(this.handles, () => this.#openArena(arenas, size, leases)),
-        close: arena => inRegistrarCallback(this.handles, () => arenas.close(arena)),
+        close: arena => inRegistrarCallback(this.handles, () => {
+          arenas.close(arena)
+          // Cached views hold the arena's mapping alive.
+          this.handles.views.clear()
+        }),
       },
       onGrow: () => this.#updateAttention(),
     })
@@ -214,10 +218,11 @@ export class BufferPool extends EventEmitter {
     process.emitWarning(warning)
   }
 
-  /** Frees every empty arena now, spares included. */
+  /** Frees every empty arena now, spares included, and drops the views kept for reuse. */
   trim(): void {
     checkPool(this)
     checkNotInCallback(this.handles)
+    this.handles.views.clear()
     try {
       this.#allocator.trim(0)
     } finally {
