@@ -8,9 +8,10 @@
 // keeps its arena's mapping alive) and on trim().
 //
 // What a user can observe: a view taken from a lease may be the very Buffer
-// object a later lease of the same slot and length gets (identity, and any
-// property set on it). Its bytes are the slot's, as any view held after
-// release always saw the next tenant's bytes (docs/safety.md).
+// object a later lease of the same slot and length gets: the same identity,
+// and any property set on it (one that redefines `length` excepted: that view
+// is dropped). Its bytes are the slot's, as any view held after release
+// always saw the next tenant's bytes (docs/safety.md).
 
 /** Entries in a pool's view cache: a power of two. */
 export const VIEW_CACHE_SIZE = 4096
@@ -41,7 +42,10 @@ export class ViewCache {
     const e = i & ENTRY_MASK
     const views = this.views ?? this.allocate()
     const cached = views[e]
-    if (cached !== undefined && this.memories[e] === memory && this.starts[e] === start && this.lengths[e] === length) return cached
+    // cached.length: a view whose length a user redefined (Node's Buffer
+    // methods read it) is not handed to the slot's next tenant.
+    if (cached !== undefined && this.memories[e] === memory && this.starts[e] === start && this.lengths[e] === length &&
+      cached.length === length) return cached
     const made = new ArenaBuffer(memory, start, length)
     views[e] = made
     this.memories[e] = memory

@@ -39,6 +39,11 @@ test('a BYOB read into a lease keeps the pool whole: the bytes land, other and n
   t.is(result.userViewLength, 0, 'a view the caller held from before is detached (zero-length), not dangling')
 })
 
+test('a BYOB read into a view kept for reuse: the next lease of that slot gets a new full view over the arena, not the detached one', async t => {
+  const result = await attack('byob-kept-view')
+  t.is(result.keptLength, 0, 'the kept view was detached by the read')
+})
+
 test('a BYOB read in a worker, its ArrayBuffer posted to the main thread, then the worker exits: the memory stays mapped', async t => {
   const result = await attack('byob-worker-post')
   t.is(result.receivedBytes, 1 << 20)
