@@ -7,7 +7,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { SIZE_CLASSES } from '../lib/index.js'
-import type { Bar } from './report.js'
+import type { Bar } from './bars.js'
 import type { CheckFigures } from './checks.js'
 import type { HotPathFigures } from './hot-path.js'
 import type { ScalingFigures } from './scaling.js'
