@@ -166,10 +166,14 @@ function pathCase(face: PathFace, size: number): Case {
   const words = new Uint32Array(RIO_BUFS * 4)
   const sink = new Int32Array(4)
   const payload = Buffer.alloc(size, 0x5a)
-  const make = (target: unknown, r: Ring<unknown>, source: FaceSource): Case => {
+  const make = (target: unknown, r: Ring<unknown>, source: FaceSource, check?: () => void): Case => {
     const loop = compileLoop(source, shape)
-    return { name, run: ops => { r.k = loop(target, r, ops) & 0xffffff } }
+    return { name, run: ops => { r.k = loop(target, r, ops) & 0xffffff }, check }
   }
+  const fail = (what: string) => { throw new Error(`${name}: ${what}`) }
+  // Checked after timing: the RIO_BUF's Length word, and the payload in the last lease sent.
+  const wroteRioBuf = () => { if (words[3] !== size) fail(`wrote no RIO_BUF (Length ${words[3]})`) }
+  const sent = (bytes: Uint8Array) => { if (bytes[0] !== 0x5a || bytes[size - 1] !== 0x5a) fail('the payload did not arrive') }
   switch (face) {
     case 'floor':
       throw new Error('the floor comes from groupCases')
@@ -180,7 +184,8 @@ function pathCase(face: PathFace, size: number): Case {
       const r: Ring<Uint32Array> = { items, order: new Int32Array(1), sizes: s.sizes, size, k: 0 }
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
       const loop = new Function('target', 'ring', 'ops', BATCH_LOOP) as (t: unknown, r: Ring<unknown>, ops: number) => number
-      return { name, run: ops => { r.k = loop(pool, r, ops) & 0xffffff } }
+      const check = () => { if (pool.stats().outstandingLeases !== LIVE) fail(`${pool.stats().outstandingLeases} leases live, not ${LIVE}`) }
+      return { name, run: ops => { r.k = loop(pool, r, ops) & 0xffffff }, check }
     }
     case 'handles': {
       const pool = newPool(s)
@@ -189,7 +194,9 @@ function pathCase(face: PathFace, size: number): Case {
     case 'rioBufWords':
     case 'rioBufBytes': {
       const pool = newPool(s)
-      return make({ pool, words, bytes: new Uint8Array(RIO_BUFS * 16) }, ring(s, n => pool.handles.lease(n)), SOURCES[face])
+      const bytes = new Uint8Array(RIO_BUFS * 16)
+      return make({ pool, words, bytes }, ring(s, n => pool.handles.lease(n)), SOURCES[face],
+        face === 'rioBufWords' ? wroteRioBuf : () => { if (new DataView(bytes.buffer).getUint32(12, true) !== size) fail('wrote no RIO_BUF') })
     }
     case 'box': {
       const pool = newPool(s)
@@ -204,16 +211,26 @@ function pathCase(face: PathFace, size: number): Case {
     case 'send':
     case 'receive': {
       const pool = newPool(s)
-      return make({ pool, words, payload, sink }, ring(s, n => pool.lease(n)), SOURCES[face])
+      const r = ring(s, n => pool.lease(n))
+      return make({ pool, words, payload, sink }, r, SOURCES[face], () => {
+        wroteRioBuf()
+        if (face === 'send') sent(r.items[(r.k - 1) & (LIVE - 1)]!.buffer)
+      })
     }
     case 'sendHandles':
     case 'receiveHandles': {
       const pool = newPool(s)
-      return make({ pool, words, payload, sink }, ring(s, n => pool.handles.lease(n)), SOURCES[face])
+      const r = ring(s, n => pool.handles.lease(n))
+      return make({ pool, words, payload, sink }, r, SOURCES[face], () => {
+        wroteRioBuf()
+        if (face === 'sendHandles') sent(pool.handles.buffer(r.items[(r.k - 1) & (LIVE - 1)]!))
+      })
     }
     case 'sendAllocUnsafe':
-    case 'receiveAllocUnsafe':
-      return make({ Buffer, payload, sink }, ring(s, n => Buffer.allocUnsafe(n)), SOURCES[face])
+    case 'receiveAllocUnsafe': {
+      const r = ring(s, n => Buffer.allocUnsafe(n))
+      return make({ Buffer, payload, sink }, r, SOURCES[face], face === 'sendAllocUnsafe' ? () => sent(r.items[(r.k - 1) & (LIVE - 1)]!) : undefined)
+    }
   }
 }
 
