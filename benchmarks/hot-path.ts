@@ -158,11 +158,11 @@ function spread(r: Ratio): string {
 export function printHotPath(f: HotPathFigures): string[] {
   const w = [42, 9, 9, 11]
   const lines = [
-    'Hot path: pairs with a live ring, by size and face. A pair is one lease and one release, as a server in steady',
-    'state makes them. The live ring holds 1,024 results (leases, buffers): each step acquires a new one, releases the',
-    'one it replaces (the oldest; with random victims, as in the random mix, one picked at random, so lookups can miss',
-    'the cache) and stores the new one, so nothing is freed early or optimised away. The floor is',
-    'the same loop over a bare Int32Array free list (a pop and a push): no pool in JavaScript can be cheaper.',
+    'Hot path: lease/release pairs by size and face. A pair is one lease and one release, as a server in steady',
+    'state makes them. The live ring holds 1,024 results (leases, buffers): each step acquires a new one, releases',
+    'the one it replaces (the oldest; with random victims, as in the random mix, one picked at random, so lookups',
+    'can miss the cache) and stores the new one, so nothing is freed early or optimised away. The floor is the same',
+    'loop over a bare Int32Array free list (a pop and a push), the least any pool in JavaScript can cost.',
     `Each face runs in its own process against the floor, in ${f.rounds} interleaved rounds of direct loops; ratios are`,
     'medians of per-round ratios to the floor timed in the same round (p25-p75 their spread); the last two rows',
     'divide two faces\' ratios.',
