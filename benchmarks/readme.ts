@@ -7,7 +7,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { SIZE_CLASSES } from '../lib/index.js'
-import type { Bar } from './bars.js'
+import { selfCheckDisagreement, type Bar } from './bars.js'
 import type { CheckFigures } from './checks.js'
 import type { HotPathFigures } from './hot-path.js'
 import type { PathFigures, PathRatioId } from './paths.js'
@@ -74,7 +74,7 @@ export function summaryBlock(report: Report): string {
   const m = report.meta.machine
   const at = (size: number) => `${pathCell(report, 'send', size)} / ${pathCell(report, 'receive', size)}`
   const others = [at(64), at(65536)]
-  const unsure = report.bars.find(b => b.status === 'unsure')
+  const why = selfCheckDisagreement(report.hotPath.selfCheck)
   const largest = (workload: string) => report.registration.filter(c => c.workload === workload).sort((a, b) => b.buffers - a.buffers)[0]
   const { held } = heldWay(report)
   const footprintRow = (workload: string, what: string) => {
@@ -93,22 +93,26 @@ export function summaryBlock(report: Report): string {
     ...footprintRow('IMIX', 'IMIX packets (40/576/1500 B)'),
     ...footprintRow('1500 B', '1500-byte buffers'),
     '',
-    ...(unsure ? [`In this run ${unsure.why}: the timed figures are uncertain.`, ''] : []),
+    ...(why ? [`In this run ${why}: the timed figures are uncertain.`, ''] : []),
     `Measured by ${measuredBy(report)} (Node ${m.node}, ${m.platform} ${m.arch}, ${m.cpus} CPUs). ` +
       'Every figure, the method and what they mean: [docs/performance.md](docs/performance.md).',
     SUMMARY.end,
   ].join('\n')
 }
 
-/** A bar's verdict cell; reports published before verdicts had a status carry only met. */
-function verdict(b: Bar): string {
-  const status = b.status ?? (b.met === null ? 'not measured' : b.met ? 'met' : 'missed')
+/**
+ * A bar's verdict cell. Reports published before bars carried a status hold
+ * only met: the same rule applies to them (every bar but the memory one was
+ * timed), so a run whose self-check warned shows no "met" beside its figures.
+ */
+function verdict(b: Bar, why: string | null): string {
+  const timed = b.timed ?? !b.figure.startsWith('IMIX arena bytes')
+  const status = b.status ?? (b.met === null ? 'not measured' : timed && why ? 'unsure' : b.met ? 'met' : 'missed')
   return status === 'met' ? 'met' : status === 'missed' ? '**missed**' : status === 'unsure' ? 'unsure' : ''
 }
 
-function unsureNote(bars: readonly Bar[]): string[] {
-  const unsure = bars.find(b => b.status === 'unsure')
-  return unsure ? ['', `Unsure: ${unsure.why}, so the timed bars are not judged in this run.`] : []
+function unsureNote(bars: readonly Bar[], why: string | null): string[] {
+  return why && bars.some(b => verdict(b, why) === 'unsure') ? ['', `Unsure: ${why}, so the timed bars are not judged in this run.`] : []
 }
 
 /** docs/performance.md's results: every figure of the run. */
@@ -116,6 +120,7 @@ export function resultsBlock(report: Report): string {
   const { meta, bars, hotPath, paths, checks, scaling, registration, footprint } = report
   const m = meta.machine
   const { way, held } = heldWay(report)
+  const why = selfCheckDisagreement(hotPath.selfCheck)
   const lines = [
     RESULTS.start,
     NOTE,
@@ -136,8 +141,8 @@ export function resultsBlock(report: Report): string {
     '',
     '| figure | measured | bar | |',
     '| --- | ---: | --- | --- |',
-    ...bars.map(b => `| ${b.figure} | ${b.value === null ? 'not measured' : x(b.value)} | ${b.bar}${b.goal ? ` (goal ${b.goal})` : ''} | ${verdict(b)} |`),
-    ...unsureNote(bars),
+    ...bars.map(b => `| ${b.figure} | ${b.value === null ? 'not measured' : x(b.value)} | ${b.bar}${b.goal ? ` (goal ${b.goal})` : ''} | ${verdict(b, why)} |`),
+    ...unsureNote(bars, why),
     '',
     `**Hot path**, pairs with 1,024 live (the random mix: 128, random victims), x the \`Int32Array\` free-list floor ([chart](${results}/hot-path.svg)):`,
     '',
