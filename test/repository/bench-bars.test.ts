@@ -7,7 +7,7 @@ import { bars, judge, printBars, selfCheckDisagreement, SELF_CHECK_TOLERANCE } f
 import type { HotPathFigures, SelfCheck } from '../../benchmarks/hot-path.js'
 import type { PathFigures } from '../../benchmarks/paths.js'
 import type { FootprintFigures } from '../../benchmarks/footprint.js'
-import { summaryBlock } from '../../benchmarks/readme.js'
+import { resultsBlock, summaryBlock } from '../../benchmarks/readme.js'
 
 const r = (median: number) => ({ median, p25: median * 0.95, p75: median * 1.05 })
 const selfCheck = (handle: number, floor: number): SelfCheck => ({ handle: r(handle), floor: r(floor) })
@@ -74,4 +74,20 @@ test('the README\'s table leads with the send and receive paths and warns when t
   t.regex(unsure, /timed figures are uncertain/)
   const sure = summaryBlock({ ...report, hotPath: hot(selfCheck(1, 1)), bars: bars(hot(selfCheck(1, 1)), paths, null, footprint) })
   t.notRegex(sure, /uncertain/)
+})
+
+test('docs/performance\'s bars table applies the same rule to a report published before bars carried a verdict', t => {
+  const legacy = [
+    { figure: 'handle pair at 1500 B, x the floor', value: 4.99, bar: '<= 5', goal: '<= 2.5', met: true },
+    { figure: 'IMIX arena bytes over requested bytes', value: 1.09, bar: '<= 1.10', goal: '', met: true },
+  ]
+  const report = {
+    meta: { version: '0', commit: null, date: '2026-01-01T00:00:00Z', command: 'npm run bench', durationSeconds: 1, rounds: 11,
+      machine: { node: 'v20', platform: 'linux', arch: 'x64', cpus: 2, cpu: 'x', loadAverageAtStart: 0 } },
+    hotPath: hot(selfCheck(0.97, 0.78)), scaling: null, registration: [], bars: legacy as never,
+  }
+  const block = resultsBlock(report)
+  t.regex(block, /\| handle pair at 1500 B, x the floor \| 4\.99x \| <= 5 \(goal <= 2\.5\) \| unsure \|/)
+  t.regex(block, /\| IMIX arena bytes over requested bytes \| 1\.09x \| <= 1\.10 \| met \|/)
+  t.regex(block, /Unsure: .*floor 0\.78x/)
 })
