@@ -65,15 +65,16 @@ function frame(rows: readonly BarRow[], text: ChartText): Record<string, unknown
   }
 }
 
-/** Dashed reference lines, labelled at their right end. */
-function ruleLayers(rules: readonly Rule[]): object[] {
+/** Dashed reference lines, labelled past their right end. */
+function ruleLayers(rules: readonly Rule[], width = WIDTH): object[] {
   if (rules.length === 0) return []
   return [
     { data: { values: rules }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { y: { field: 'value', type: 'quantitative' } } },
     {
       data: { values: rules },
-      mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -2, dy: -2, color: '#555', fontSize: 10 },
-      encoding: { y: { field: 'value', type: 'quantitative' }, x: { value: WIDTH }, text: { field: 'label' } },
+      // Beside the plot, where no bar can run under them.
+      mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, color: '#555', fontSize: 10 },
+      encoding: { y: { field: 'value', type: 'quantitative' }, x: { value: width }, text: { field: 'label' } },
     },
   ]
 }
@@ -117,24 +118,23 @@ export function groupedBarSpec(rows: readonly BarRow[], text: ChartText, options
 }
 
 /**
- * One bar per row along x (no series), its spread as an error bar, and
- * reference lines: a single figure read against its bar and goal.
+ * One horizontal bar per row (no series) across the plot's width, its spread
+ * as an error bar, and vertical reference lines labelled above the plot: a
+ * single figure read against its bar and goal.
  */
 export function figureSpec(rows: readonly BarRow[], text: ChartText, rules: readonly Rule[] = []): object {
   const values = extent(rows, rules)
-  const x = { field: 'x', type: 'nominal', sort: inOrder(rows.map(r => r.x)), title: text.xTitle, axis: { labelAngle: 0 } }
+  const y = { field: 'x', type: 'nominal', sort: inOrder(rows.map(r => r.x)), title: text.xTitle || null }
+  const x = { field: 'value', type: 'quantitative', title: text.yTitle, scale: { zero: true, domainMax: Math.max(...values) * 1.1 } }
+  const rule = { field: 'value', type: 'quantitative' }
   return {
     ...frame(rows, text),
+    height: 60 * rows.length,
     layer: [
-      {
-        mark: { type: 'bar', tooltip: true },
-        encoding: {
-          x, y: { field: 'value', type: 'quantitative', title: text.yTitle, scale: { zero: true, domainMax: Math.max(...values) * 1.1 } },
-          color: { ...colour(rows), legend: null },
-        },
-      },
-      spreadLayer(x, null),
-      ...ruleLayers(rules),
+      { mark: { type: 'bar', tooltip: true, height: { band: 0.6 } }, encoding: { y, x, color: { ...colour(rows), legend: null } } },
+      { mark: { type: 'rule', color: 'black', strokeWidth: 1.5 }, encoding: { y, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
+      { data: { values: rules }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { x: rule } },
+      { data: { values: rules }, mark: { type: 'text', baseline: 'bottom', dy: -3, color: '#555', fontSize: 10 }, encoding: { x: rule, y: { value: 0 }, text: { field: 'label' } } },
     ],
   }
 }

@@ -72,12 +72,12 @@ export async function writeCharts(dir: string, f: ChartFigures): Promise<string[
         `${f.paths.rounds} rounds; below 1 the path is faster.`, f.machine],
       xTitle: 'lease size',
       yTitle: 'ratio to its baseline (log scale)',
-    }, { log: true, rules: [{ value: 1, label: 'as fast as the baseline' }] }))
+    }, { log: true, rules: [{ value: 1, label: 'as fast' }] }))
   }
   if (f.scaling) {
     const g = f.scaling
     const low = g.growthSpread?.p25
-    await save('scaling.svg', figureSpec([{ x: '1500-byte handle pair, 1 M live over 1 K live', series: 'handle pair', value: g.growth, ...(low === undefined ? {} : { low, high: g.growthSpread!.p75 }) }], {
+    await save('scaling.svg', figureSpec([{ x: 'handle pair, 1500 B', series: 'handle pair', value: g.growth, ...(low === undefined ? {} : { low, high: g.growthSpread!.p75 }) }], {
       title: 'Growth with the live set: the pair\'s cost with 1 M live over 1 K live',
       subtitle: ['Per round: (handle pair / floor with 1 M live) / (the same with 1 K live); the median,',
         `error bar p25-p75, ${g.rounds} interleaved rounds; 1 means no growth.`, f.machine],

@@ -5,12 +5,14 @@
 // per registration-footprint case), so none inherits another's type feedback
 // or pays for another's garbage collection, and hands back its figures as
 // JSON (benchmarks/sections.ts; run by hand, a section prints a short table
-// instead: node dist/benchmarks/report.js --section self-check). This process shows a line
-// per case as it finishes, then prints the report, checks the bars, and
-// writes report.json, report.txt and the charts to benchmarks/results/latest/
-// (gitignored: a run never changes a tracked file; `npm run bench:publish`
-// makes the latest run the committed results in benchmarks/results/).
+// instead: node dist/benchmarks/report.js --section self-check). This
+// process shows a line per case as it finishes, then prints the report,
+// checks the bars, and writes report.json, report.txt and the charts to
+// benchmarks/results/latest/ (gitignored: a run never changes a tracked file;
+// `npm run bench:publish` makes the latest run the committed results in
+// benchmarks/results/).
 //   node dist/benchmarks/report.js [--quick] [--check] [--rounds N]
+//   node dist/benchmarks/report.js --section <name> [its options] [--json]
 // --quick: a few cases and rounds (under 30 s), written to results/quick/.
 // --check: exit 1 when a measured bar is missed, or is UNSURE (the
 // self-check found the harness disagreeing with plain loops, so the timed
