@@ -89,7 +89,7 @@ export function summaryBlock(report: Report): string {
     '| --- | ---: |',
     `| send, 1500 B: lease, copy a payload into \`lease.buffer\`, write its \`RIO_BUF\`, release; over \`Buffer.allocUnsafe(1500)\` + the same copy | ${pathCell(report, 'send', 1500)} |`,
     `| receive, 1500 B: lease, write its \`RIO_BUF\`, read 16 bytes of \`lease.buffer\`, release; over \`Buffer.allocUnsafe(1500)\` + the same reads | ${pathCell(report, 'receive', 1500)} |`,
-    `| the same at 64 B; at 64 KiB (send / receive) | ${others.some(c => c.includes(NOT_YET)) ? NOT_YET : others.join('; ')} |`,
+    `| the same, send / receive, at 64 B; at 64 KiB | ${others.some(c => c.includes(NOT_YET)) ? NOT_YET : others.join('; ')} |`,
     ...footprintRow('IMIX', 'IMIX packets (40/576/1500 B)'),
     ...footprintRow('1500 B', '1500-byte buffers'),
     '',
@@ -137,7 +137,7 @@ export function resultsBlock(report: Report): string {
     ...registration.map(c => `| ${c.workload} | ${count(c.buffers)} | ${mib(c.pool.heldBytes)} | ${count(c.pool.registrations)} | ` +
       `${mib(c.perBuffer.heldBytes)}${c.perBuffer.computed ? ' (partly computed)' : ''} | ${count(c.perBuffer.registrations)} | ${x(c.ratio)} |`),
     '',
-    '**Bars** (the targets the hot path was reworked against; medians of per-round ratios):',
+    '**Bars** (the targets the hot path and the paths are measured against; medians of per-round ratios):',
     '',
     '| figure | measured | bar | |',
     '| --- | ---: | --- | --- |',
