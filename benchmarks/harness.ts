@@ -96,7 +96,8 @@ export function formatNs(ns: number): string {
 }
 
 export function formatRatio(r: number): string {
-  return r < 10 ? r.toFixed(2) : r < 100 ? r.toFixed(1) : r.toFixed(0)
+  // Below 0.1 (a path far faster than its baseline), two significant digits, not 0.00.
+  return r < 0.1 ? r.toPrecision(2) : r < 10 ? r.toFixed(2) : r < 100 ? r.toFixed(1) : r.toFixed(0)
 }
 
 export function row(cells: Array<string | number>, widths: number[]): string {

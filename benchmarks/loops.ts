@@ -35,8 +35,8 @@ export interface Shape {
   readonly mixedSizes: boolean
 }
 
-/** What a face does in one step; `v`, `size`, `items` and `target` are in scope. */
-interface FaceSource {
+/** What a face does in one step; `v`, `size`, `items`, `k` and `target` are in scope. */
+export interface FaceSource {
   readonly setup?: string
   readonly step: string
   readonly mixedStep?: string
@@ -78,8 +78,9 @@ export type Loop = (target: unknown, ring: Ring<unknown>, ops: number) => number
 // continues. Nothing after the loop computes: code there has no type feedback
 // when V8 optimises the loop in flight, and deoptimising on it at the end of
 // every batch left each batch starting unoptimised.
-export function compileLoop(face: Face, shape: Shape): Loop {
-  const src: FaceSource = FACE_SOURCES[face]
+// A face is named (the pairs above) or given as its source (benchmarks/paths.ts).
+export function compileLoop(face: Face | FaceSource, shape: Shape): Loop {
+  const src: FaceSource = typeof face === 'string' ? FACE_SOURCES[face] : face
   const victim = shape.randomVictims ? 'order[k & orderMask]' : 'k & mask'
   const size = shape.mixedSizes ? 'sizes[k & sizeMask]' : 'fixedSize'
   const body = `'use strict'

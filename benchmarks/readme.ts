@@ -7,9 +7,10 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { SIZE_CLASSES } from '../lib/index.js'
-import type { Bar } from './report.js'
+import { selfCheckDisagreement, type Bar } from './bars.js'
 import type { CheckFigures } from './checks.js'
 import type { HotPathFigures } from './hot-path.js'
+import type { PathFigures, PathRatioId } from './paths.js'
 import type { ScalingFigures } from './scaling.js'
 import type { FootprintFigures } from './footprint.js'
 import type { FootprintCase } from './registration-footprint.js'
@@ -34,13 +35,15 @@ interface Report {
   }
   bars: Bar[]
   hotPath: HotPathFigures
+  /** Absent from reports published before the path cases. */
+  paths?: PathFigures
   checks?: CheckFigures
   scaling: ScalingFigures | null
   footprint?: FootprintFigures
   registration: FootprintCase[]
 }
 
-const x = (r: number) => `${r < 10 ? r.toFixed(2) : r < 100 ? r.toFixed(1) : r.toFixed(0)}x`
+const x = (r: number) => `${r < 0.1 ? r.toPrecision(2) : r < 10 ? r.toFixed(2) : r < 100 ? r.toFixed(1) : r.toFixed(0)}x`
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(bytes < 10 * 1048576 ? 2 : 1)} MiB`
 const count = (n: number) => n.toLocaleString('en-US')
 // docs/performance.md links the committed results from docs/.
@@ -58,14 +61,20 @@ function heldWay(report: Report): { way: string; held: string } {
   }
 }
 
-/** The README's table: a few headline figures, with where the rest is. */
+const NOT_YET = 'not measured in this run'
+
+/** A path figure's median at a size, formatted; NOT_YET when the report has none. */
+function pathCell(report: Report, id: PathRatioId, size: number): string {
+  const r = report.paths?.figures.find(f => f.id === id && f.size === size)?.ratio
+  return r ? x(r.median) : NOT_YET
+}
+
+/** The README's table: the paths a user runs, bytes touched, against Buffer.allocUnsafe doing the same; the footprint. */
 export function summaryBlock(report: Report): string {
   const m = report.meta.machine
-  const at1500 = report.hotPath.groups.find(g => g.name === '1500')
-  const face = (name: keyof NonNullable<typeof at1500>['faces']) => {
-    const figures = at1500?.faces[name]
-    return figures ? x(figures.vsFloor.median) : 'not measured'
-  }
+  const at = (size: number) => `${pathCell(report, 'send', size)} / ${pathCell(report, 'receive', size)}`
+  const others = [at(64), at(65536)]
+  const why = selfCheckDisagreement(report.hotPath.selfCheck)
   const largest = (workload: string) => report.registration.filter(c => c.workload === workload).sort((a, b) => b.buffers - a.buffers)[0]
   const { held } = heldWay(report)
   const footprintRow = (workload: string, what: string) => {
@@ -76,25 +85,42 @@ export function summaryBlock(report: Report): string {
   return [
     SUMMARY.start,
     NOTE,
-    '| figure | ratio |',
+    '| figure (below 1x the pool is faster) | ratio |',
     '| --- | ---: |',
-    `| time of a lease + release of 1500 bytes through \`pool.handles\`, over a bare \`Int32Array\` free-list pop + push | ${face('handles')} |`,
-    `| the same through \`Lease\` objects | ${face('lease')} |`,
-    `| \`Buffer.allocUnsafe(1500)\` in the same loop | ${face('allocUnsafe')} |`,
+    `| send, 1500 B: lease, copy a payload into \`lease.buffer\`, write its \`RIO_BUF\`, release; over \`Buffer.allocUnsafe(1500)\` + the same copy | ${pathCell(report, 'send', 1500)} |`,
+    `| receive, 1500 B: lease, write its \`RIO_BUF\`, read 16 bytes of \`lease.buffer\`, release; over \`Buffer.allocUnsafe(1500)\` + the same reads | ${pathCell(report, 'receive', 1500)} |`,
+    `| the same, send / receive, at 64 B; at 64 KiB | ${others.some(c => c.includes(NOT_YET)) ? NOT_YET : others.join('; ')} |`,
     ...footprintRow('IMIX', 'IMIX packets (40/576/1500 B)'),
     ...footprintRow('1500 B', '1500-byte buffers'),
     '',
+    ...(why ? [`In this run ${why}: the timed figures are uncertain.`, ''] : []),
     `Measured by ${measuredBy(report)} (Node ${m.node}, ${m.platform} ${m.arch}, ${m.cpus} CPUs). ` +
       'Every figure, the method and what they mean: [docs/performance.md](docs/performance.md).',
     SUMMARY.end,
   ].join('\n')
 }
 
+/**
+ * A bar's verdict cell. Reports published before bars carried a status hold
+ * only met: the same rule applies to them (every bar but the memory one was
+ * timed), so a run whose self-check warned shows no "met" beside its figures.
+ */
+function verdict(b: Bar, why: string | null): string {
+  const timed = b.timed ?? !b.figure.startsWith('IMIX arena bytes')
+  const status = b.status ?? (b.met === null ? 'not measured' : timed && why ? 'unsure' : b.met ? 'met' : 'missed')
+  return status === 'met' ? 'met' : status === 'missed' ? '**missed**' : status === 'unsure' ? 'unsure' : ''
+}
+
+function unsureNote(bars: readonly Bar[], why: string | null): string[] {
+  return why && bars.some(b => verdict(b, why) === 'unsure') ? ['', `Unsure: ${why}, so the timed bars are not judged in this run.`] : []
+}
+
 /** docs/performance.md's results: every figure of the run. */
 export function resultsBlock(report: Report): string {
-  const { meta, bars, hotPath, checks, scaling, registration, footprint } = report
+  const { meta, bars, hotPath, paths, checks, scaling, registration, footprint } = report
   const m = meta.machine
   const { way, held } = heldWay(report)
+  const why = selfCheckDisagreement(hotPath.selfCheck)
   const lines = [
     RESULTS.start,
     NOTE,
@@ -111,11 +137,12 @@ export function resultsBlock(report: Report): string {
     ...registration.map(c => `| ${c.workload} | ${count(c.buffers)} | ${mib(c.pool.heldBytes)} | ${count(c.pool.registrations)} | ` +
       `${mib(c.perBuffer.heldBytes)}${c.perBuffer.computed ? ' (partly computed)' : ''} | ${count(c.perBuffer.registrations)} | ${x(c.ratio)} |`),
     '',
-    '**Bars** (the targets the hot path was reworked against; medians of per-round ratios):',
+    '**Bars** (the targets the hot path and the paths are measured against; medians of per-round ratios):',
     '',
     '| figure | measured | bar | |',
     '| --- | ---: | --- | --- |',
-    ...bars.map(b => `| ${b.figure} | ${b.value === null ? 'not measured' : x(b.value)} | ${b.bar}${b.goal ? ` (goal ${b.goal})` : ''} | ${b.met === null ? '' : b.met ? 'met' : '**missed**'} |`),
+    ...bars.map(b => `| ${b.figure} | ${b.value === null ? 'not measured' : x(b.value)} | ${b.bar}${b.goal ? ` (goal ${b.goal})` : ''} | ${verdict(b, why)} |`),
+    ...unsureNote(bars, why),
     '',
     `**Hot path**, pairs with 1,024 live (the random mix: 128, random victims), x the \`Int32Array\` free-list floor ([chart](${results}/hot-path.svg)):`,
     '',
@@ -126,6 +153,15 @@ export function resultsBlock(report: Report): string {
       return `| ${g.name} | ${face('handles')} | ${face('lease')} | ${face('leaseTouch')} | ${face('thing')} | ${face('allocUnsafe')} |`
     }),
   ]
+  if (paths && paths.figures.length > 0) {
+    const ids = [...new Set(paths.figures.map(f => f.id))]
+    lines.push('', `**Paths**, each over its baseline timed in the same rounds of the same process, 1,024 live ([chart](${results}/paths.svg)); below 1x the path is faster:`, '',
+      `| figure | ${paths.sizes.map(size => `${size} B`).join(' | ')} |`, `| --- |${paths.sizes.map(() => ' ---: |').join('')}`,
+      ...ids.map(id => `| ${paths.figures.find(f => f.id === id)!.label} | ${paths.sizes.map(size => {
+        const r = paths.figures.find(f => f.id === id && f.size === size)?.ratio
+        return r ? `${x(r.median)} (${x(r.p25)}-${x(r.p75)})` : ''
+      }).join(' | ')} |`))
+  }
   if (checks && checks.cases.length > 0) {
     const byCheck = new Map<string, Partial<Record<string, string>>>()
     for (const c of checks.cases) {
@@ -140,7 +176,8 @@ export function resultsBlock(report: Report): string {
   if (scaling) {
     const [small, big] = scaling.points
     lines.push('', `**Scaling** ([chart](${results}/scaling.svg)): the 1500-byte handle pair with random victims costs ${x(small!.handle.median)} its floor with ` +
-      `${count(small!.live)} live and ${x(big!.handle.median)} with ${count(big!.live)} live: the ratio grows ${x(scaling.growth)}.`)
+      `${count(small!.live)} live and ${x(big!.handle.median)} with ${count(big!.live)} live: the ratio grows ${x(scaling.growth)}` +
+      `${scaling.growthSpread ? ` (p25-p75 ${x(scaling.growthSpread.p25)}-${x(scaling.growthSpread.p75)})` : ''}.`)
   }
   if (footprint) {
     const { imix, drain, trickle, perSlot } = footprint

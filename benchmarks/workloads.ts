@@ -67,7 +67,7 @@ export async function loadMemPool(): Promise<typeof MemPool> {
   return (await import('@thi.ng/malloc')).MemPool
 }
 
-function ring<T>(spec: GroupSpec, fill: (size: number) => T): Ring<T> {
+export function ring<T>(spec: GroupSpec, fill: (size: number) => T): Ring<T> {
   const items: T[] = []
   for (let k = 0; k < spec.live; k++) items.push(fill(spec.sizes[k % spec.sizes.length]!))
   return { items, order: victims(spec.live, spec.randomVictims), sizes: spec.sizes, size: spec.sizes[0]!, k: 0 }
@@ -77,7 +77,7 @@ function largest(spec: GroupSpec): number {
   return spec.sizes.reduce((m, s) => Math.max(m, s), 0)
 }
 
-function newPool(spec: GroupSpec): BufferPool {
+export function newPool(spec: GroupSpec): BufferPool {
   const need = spec.live * Math.ceil(largest(spec) * 1.25) + 64 * MiB
   return new BufferPool({ arenaSize: spec.arenaSize, maxBytes: Math.max(need, spec.arenaSize) * 2, registration: 'off', ...spec.poolOptions })
 }
