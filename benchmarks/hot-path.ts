@@ -51,14 +51,16 @@ export interface HotPathFigures {
 // The self-check: the 1500-byte handle pair and the floor with 1024 live,
 // written as the plainest loops a user would write, with no ring state or
 // tables. Compiled like the cases (new Function), so each has its own
-// optimised code, and V8 treats both methods alike.
-const plainHandlePair = new Function('pool', 'held', 'ops', `
+// optimised code, and V8 treats both methods alike. The size arrives as an
+// argument, as in the harness: a literal 1500 lets V8 fold the size-class
+// lookup, and made the plain pair about 10 % faster than the harness's.
+const plainHandlePair = new Function('pool', 'held', 'size', 'ops', `
   const H = pool.handles
   for (let k = 0; k < ops; k++) {
-    const h = H.lease(1500)
+    const h = H.lease(size)
     H.release(held[k & 1023])
     held[k & 1023] = h
-  }`) as (pool: BufferPool, held: number[], ops: number) => void
+  }`) as (pool: BufferPool, held: number[], size: number, ops: number) => void
 
 // top arrives as an argument: a constant would let V8 keep the top entry in a
 // register, which no real free list allows.
@@ -73,6 +75,7 @@ const plainFloor = new Function('stack', 'top', 'held', 'ops', `
 interface PlainState {
   readonly pool: BufferPool
   readonly held: number[]
+  readonly size: number
   readonly stack: Int32Array
   top: number
   readonly slots: number[]
@@ -97,9 +100,9 @@ function selfCheckCases(): Case[] {
   const stack = new Int32Array(1025)
   stack[0] = 1024
   const slots = Array.from({ length: 1024 }, (_, k) => k)
-  const s: PlainState = { pool, held, stack, top: 1, slots }
+  const s: PlainState = { pool, held, size: 1500, stack, top: 1, slots }
   return [
-    plainCase('plain/handles', (s, ops) => plainHandlePair(s.pool, s.held, ops), s),
+    plainCase('plain/handles', (s, ops) => plainHandlePair(s.pool, s.held, s.size, ops), s),
     plainCase('plain/floor', (s, ops) => { s.top = plainFloor(s.stack, s.top, s.slots, ops) }, s),
   ]
 }
