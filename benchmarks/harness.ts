@@ -33,6 +33,17 @@ function timeBatch(run: (ops: number) => void, ops: number): number {
   return Number(process.hrtime.bigint() - start) / ops
 }
 
+// timeBatch's call to run is made megamorphic before any case reaches it.
+// While it saw one case (the first one calibrated), V8 inlined that case's
+// run, and its loop, into timeBatch as that very closure: what the closure
+// captured (the ring, the stack, the pool) became constants in the machine
+// code, so that case ran without a map check or a base and length load per
+// step, until the next case deoptimised timeBatch; polymorphic (up to four
+// cases, as in the self-check) it could stay so. Megamorphic, the call is a
+// plain call, and every case runs its own optimised code.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+for (let k = 0; k < 8; k++) timeBatch(new Function('ops', '') as (ops: number) => void, 1)
+
 /**
  * Warms a case up, then finds its steps per batch: at least MIN_OPS, grown
  * until a batch takes about BATCH_NS. The warm-up comes first and is long
