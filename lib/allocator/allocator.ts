@@ -124,6 +124,74 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
     return true
   }
 
+  /**
+   * Leases up to n handles for `size` bytes (1..MAX_CLASS_SIZE, an integer)
+   * into out[0 .. n), straight from its class's cache, refilling it as it
+   * empties; returns how many (fewer only when there is no room).
+   */
+  leaseBatch(size: number, out: Uint32Array, n: number): number {
+    const c = classByUnits[(size + 15) >> 4]!
+    const at = c * Word.CACHE_STRIDE + 1
+    let k = 0
+    while (k < n) {
+      const slots = this.slots // read again after a refill: a new slab can grow it
+      let cached = slots[at]!
+      const take = Math.min(cached, n - k)
+      for (const end = k + take; k < end; k++) {
+        cached--
+        const i = slots[at + 2 + 2 * cached]!
+        const word = slots[(i << 1) | 1]!
+        slots[i << 1] = 1
+        slots[(i << 1) | 1] = word | size
+        out[k] = i * 256 + (word >>> Word.GEN_SHIFT)
+      }
+      slots[at] = cached
+      if (k === n) break
+      const h = this.leaseUncached(c, size) // refills the cache
+      if (h < 0) break
+      out[k++] = h
+    }
+    return k
+  }
+
+  /**
+   * Drops one reference from each of handles[0 .. n), freeing those left
+   * with none. All or nothing: if one is not a live handle, or is listed more
+   * often than it has references, returns its index having changed nothing;
+   * -1 when done.
+   */
+  releaseBatch(handles: ArrayLike<number>, n: number): number {
+    const slots = this.slots
+    for (let k = 0; k < n; k++) {
+      const h = handles[k]!
+      // typeof first: >>> would call valueOf() on an object.
+      if (typeof h !== 'number' || h >>> 0 !== h || !(slots[2 * (h >>> 8)]! > 0) || slots[2 * (h >>> 8) + 1]! >>> Word.GEN_SHIFT !== (h & 255)) {
+        for (let j = 0; j < k; j++) slots[2 * (handles[j]! >>> 8)]++
+        return k
+      }
+      slots[2 * (h >>> 8)]--
+    }
+    // A handle listed twice frees its slot once: the free bumps its generation.
+    // releaseOne()'s free, written out: these handles were checked above.
+    for (let k = 0; k < n; k++) {
+      const h = handles[k]!
+      const i = h >>> 8
+      const word = slots[2 * i + 1]!
+      if (slots[2 * i] !== 0 || word >>> Word.GEN_SHIFT !== (h & 255)) continue
+      slots[2 * i + 1] = (word + (1 << Word.GEN_SHIFT)) & ~Word.LENGTH_MASK
+      const c = (word >>> Word.CLASS_SHIFT) & Word.CLASS_MASK
+      const at = c * Word.CACHE_STRIDE + 1
+      const cached = slots[at]!
+      if (cached !== Word.CACHE_SLOTS) {
+        slots[(at + 2 + 2 * cached) | 0] = i
+        slots[at] = (cached + 1) | 0
+      } else {
+        this.overflow(c, i)
+      }
+    }
+    return -1
+  }
+
   /** The slot index behind a live handle, or -1. */
   liveSlot(handle: number): number {
     // typeof first: >>> would call valueOf() on an object and throw on a bigint.

@@ -230,7 +230,11 @@ export class Handles {
     checkNotInCallback(this)
     if (this.closed !== 0) throw new PoolError('RIOPOOL_CLOSED', 'The pool is closed')
     checkLeaseSize(size, this.host.maxLeaseSize)
-    if (typedArrayKind(out) === 'Uint32Array') return leaseInto(this, size, out as Uint32Array, n)
+    if (typedArrayKind(out) === 'Uint32Array') {
+      // No checks to run per lease: straight from the class's cache.
+      if (this.slowLease === 0 && size <= MAX_CLASSED) return this.allocator.leaseBatch(size, out as Uint32Array, n)
+      return leaseInto(this, size, out as Uint32Array, n)
+    }
     // An Array's stores may run user code (an element setter): lease into a
     // copy first, so a store that throws gives every lease of the call back.
     const leased = new Uint32Array(n)
@@ -255,6 +259,12 @@ export class Handles {
     const n = batchCount(handles, count, 'handles')
     const batch = batchOf(handles, n)
     checkNotInCallback(this)
+    if (this.slowRelease === 0) {
+      // No one to tell of frees and no checks to run: the allocator drops them all or none.
+      const bad = this.allocator.releaseBatch(batch, n)
+      if (bad >= 0) throw notLive(batch[bad])
+      return
+    }
     const slots = this.allocator.slots
     // Every reference taken off first, so a handle listed more often than it
     // has references fails its check; all put back if any check fails.
