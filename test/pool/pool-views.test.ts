@@ -105,3 +105,23 @@ test('an arena closing drops the kept views, which would otherwise hold its mapp
   t.is(pool.stats().arenas, 0)
   t.is(pool.handles.views.views, null)
 })
+
+test("a slot index reused in another arena at the same start gets a view over its own arena, not the kept one", t => {
+  const pool = new BufferPool({ arenaSize: MiB, maxBytes: 2 * MiB, registration: 'off' })
+  const size = 600 * 1024 // a huge lease: a page run, its slot record retired on release
+  const [low, high] = [pool.lease(size), pool.lease(size)].sort((a, b) => Number(a.arena.address - b.arena.address))
+  t.not(high!.arena, low!.arena)
+  t.is(high!.offset, low!.offset)
+  const kept = high!.buffer
+  const slot = high!.handle >>> 8
+  const [lowArena, highArena] = [low!.arena, high!.arena]
+  low!.release()
+  high!.release() // its record is the next a huge lease reuses
+  const moved = pool.lease(size)
+  t.is(moved.handle >>> 8, slot, 'the slot index of the lease in the higher arena')
+  t.is(moved.arena, lowArena, 'placed in the lowest-addressed arena with room')
+  t.not(moved.arena, highArena)
+  t.not(moved.buffer, kept)
+  assertOver(t, moved.buffer, moved.arena, moved.offset, size)
+  moved.release()
+})
