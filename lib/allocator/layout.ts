@@ -18,7 +18,7 @@
 // index, first page in its arena, page count, free bits, a bitmap-word hint,
 // the list it is on and its list links. Its class is in its slots' words, its
 // arena in granuleArena.
-import { SIZE_CLASSES } from './size-classes.js'
+import { MAX_CLASS_SIZE, SIZE_CLASSES } from './size-classes.js'
 
 const CLASS_COUNT = SIZE_CLASSES.length
 
@@ -43,8 +43,13 @@ export const enum Word {
   CLASS_SHIFT = 17,
   CLASS_MASK = 63,
   LENGTH_MASK = (1 << CLASS_SHIFT) - 1,
+  /** A slot word less its length: what a free keeps. */
+  KEEP_MASK = ~LENGTH_MASK,
+  /** MAX_CLASS_SIZE (size-classes.ts, checked below). */
+  MAX_CLASSED = 65536,
 }
 if (Word.HUGE !== CLASS_COUNT) throw new Error(`layout: HUGE is ${Word.HUGE}, but there are ${CLASS_COUNT} size classes`)
+if (Word.MAX_CLASSED !== MAX_CLASS_SIZE) throw new Error(`layout: MAX_CLASSED is ${Word.MAX_CLASSED}, but the largest class is ${MAX_CLASS_SIZE}`)
 
 export const HUGE = Word.HUGE
 export const CACHE_SLOTS = Word.CACHE_SLOTS

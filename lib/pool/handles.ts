@@ -4,15 +4,15 @@
 import type { Allocator } from '../allocator/allocator.js'
 // From its own module: a re-export compiles to a getter, a call on every use.
 import { currentMemory } from '../allocator/arena-set.js'
+import { Word } from '../allocator/layout.js'
 import { MAX_CLASS_SIZE } from '../allocator/size-classes.js'
 import type { Arena } from '../arenas/arena.js'
 import { PoolError, illegalConstructor, invalidArgType, invalidState, invalidThis, outOfRange } from '../errors.js'
 import type { Instruments } from './instruments.js'
 import { ViewCache } from './views.js'
 import { types } from 'node:util'
-import { RIO_BUF_SIZE, RIO_BUF_WORDS, RioBuf, lengthOf, rioBufTarget, typedArrayKind, writeRioBuf, type RioBufTarget } from './rio-buf.js'
+import { RIO_BUF_SIZE, RIO_BUF_WORDS, RioBuf, lengthOf, rioBufTarget, typedArrayKind, writeRioBuf, writeRioBufBytes, type RioBufTarget } from './rio-buf.js'
 
-const MAX_CLASSED = MAX_CLASS_SIZE // a module-local constant, which V8 folds
 
 const MAX_REFS = 0x7fffffff
 
@@ -232,7 +232,7 @@ export class Handles {
     checkLeaseSize(size, this.host.maxLeaseSize)
     if (typedArrayKind(out) === 'Uint32Array') {
       // No checks to run per lease: straight from the class's cache.
-      if (this.slowLease === 0 && size <= MAX_CLASSED) return this.allocator.leaseBatch(size, out as Uint32Array, n)
+      if (this.slowLease === 0 && size <= Word.MAX_CLASSED) return this.allocator.leaseBatch(size, out as Uint32Array, n)
       return leaseInto(this, size, out as Uint32Array, n)
     }
     // An Array's stores may run user code (an element setter): lease into a
@@ -324,6 +324,16 @@ export class Handles {
 
 /** toRioBuf() for anything its inline path does not take: a Uint8Array, a new target, a refusal. */
 function toRioBufOther(handles: Handles, h: number, target: unknown, at: unknown): RioBufTarget {
+  // A Uint8Array with room at a whole `at` and a live handle, checked as
+  // toRioBuf() checks a Uint32Array.
+  let written = false
+  try {
+    written = typedArrayKind(target) === 'Uint8Array' && typeof at === 'number' && at >>> 0 === at &&
+      at <= (target as Uint8Array).length - RioBuf.SIZE && writeRioBufBytes(handles.allocator, h, target as Uint8Array, at)
+  } catch {
+    // A foreign receiver: live() below refuses it, coded.
+  }
+  if (written) return target as Uint8Array
   const out = rioBufTarget(target, at, 1)
   const i = live(handles, h)
   writeRioBuf(handles.allocator, i, out, typedArrayKind(out) === 'Uint32Array', (at ?? 0) as number)
@@ -402,7 +412,7 @@ function receiverError(receiver: unknown, error: unknown): unknown {
 // leaseOther(), so a caller's loop spends V8's inlining budget on the path
 // it runs.
 export function leaseHandle(handles: Handles, size: number): number {
-  if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.slowLease === 0) {
+  if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= Word.MAX_CLASSED && handles.slowLease === 0) {
     const h = handles.allocator.leaseCached(size)
     if (h >= 0) return h
   }
@@ -415,7 +425,7 @@ export function releaseHandle(handles: Handles, h: number, n: number): boolean {
 }
 
 export function leaseOrNone(handles: Handles, size: number): number {
-  if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= MAX_CLASSED && handles.slowLease === 0) {
+  if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= Word.MAX_CLASSED && handles.slowLease === 0) {
     const h = handles.allocator.leaseCached(size)
     if (h >= 0) return h
   }

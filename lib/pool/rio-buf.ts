@@ -48,8 +48,23 @@ export function writeRioBuf(allocator: Allocator<ArenaMemory>, i: number, target
     allocator.describeSlot(i, target as Uint32Array, at)
   } else {
     allocator.describeSlot(i, scratch, 0)
-    for (let k = 0; k < RIO_BUF_WORDS; k++) writeU32(target, at + 4 * k, scratch[k]!)
+    writeScratch(target, at)
   }
+}
+
+/**
+ * If h names a live lease, writes its RIO_BUF as bytes at `at` of a
+ * Uint8Array with room there, and returns true; false, writing nothing,
+ * otherwise (a huge lease included).
+ */
+export function writeRioBufBytes(allocator: Allocator<ArenaMemory>, h: number, target: Uint8Array, at: number): boolean {
+  if (!allocator.describeLive(h, scratch, 0)) return false
+  writeScratch(target, at)
+  return true
+}
+
+function writeScratch(target: RioBufTarget, at: number): void {
+  for (let k = 0; k < RIO_BUF_WORDS; k++) writeU32(target, at + 4 * k, scratch[k]!)
 }
 
 function writeU32(target: RioBufTarget, at: number, value: number): void {
