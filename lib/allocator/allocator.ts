@@ -128,29 +128,36 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
   /**
    * Leases up to n handles for `size` bytes (1..MAX_CLASS_SIZE, an integer)
    * into out[0 .. n), straight from its class's cache, refilling it as it
-   * empties; returns how many (fewer only when there is no room).
+   * empties; returns how many (fewer only when there is no room). If a new
+   * arena throws, it frees what it leased and rethrows.
    */
   leaseBatch(size: number, out: Uint32Array, n: number): number {
     const c = classByUnits[(size + 15) >> 4]!
     const at = c * Word.CACHE_STRIDE + 1
     let k = 0
-    while (k < n) {
-      const slots = this.slots // read again after a refill: a new slab can grow it
-      let cached = slots[at]!
-      const take = Math.min(cached, n - k)
-      for (const end = k + take; k < end; k++) {
-        cached--
-        const i = slots[at + 2 + 2 * cached]!
-        const word = slots[(i << 1) | 1]!
-        slots[i << 1] = 1
-        slots[(i << 1) | 1] = word | size
-        out[k] = i * 256 + (word >>> Word.GEN_SHIFT)
+    try {
+      while (k < n) {
+        const slots = this.slots // read again after a refill: a new slab can grow it
+        let cached = slots[at]!
+        const take = Math.min(cached, n - k)
+        for (const end = k + take; k < end; k++) {
+          cached--
+          const i = slots[at + 2 + 2 * cached]!
+          const word = slots[(i << 1) | 1]!
+          slots[i << 1] = 1
+          slots[(i << 1) | 1] = word | size
+          out[k] = i * 256 + (word >>> Word.GEN_SHIFT)
+        }
+        slots[at] = cached
+        if (k === n) break
+        const h = this.leaseUncached(c, size) // refills the cache
+        if (h < 0) break
+        out[k++] = h
       }
-      slots[at] = cached
-      if (k === n) break
-      const h = this.leaseUncached(c, size) // refills the cache
-      if (h < 0) break
-      out[k++] = h
+    } catch (error) {
+      // The OS refused a new arena: give back what this call leased.
+      for (let j = 0; j < k; j++) this.releaseOne(out[j]!)
+      throw error
     }
     return k
   }

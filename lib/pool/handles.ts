@@ -353,10 +353,17 @@ function batchCount(items: unknown, count: unknown, name: string): number {
 
 /** Leases up to n handles into out[0 .. n); how many it got. Arguments checked. */
 function leaseInto(handles: Handles, size: number, out: Uint32Array, n: number): number {
-  for (let k = 0; k < n; k++) {
-    const h = leaseOrNone(handles, size)
-    if (h < 0) return k
-    out[k] = h
+  let k = 0
+  try {
+    for (; k < n; k++) {
+      const h = leaseOrNone(handles, size)
+      if (h < 0) return k
+      out[k] = h
+    }
+  } catch (error) {
+    // The OS refused a new arena: give back what this call leased.
+    for (let j = 0; j < k; j++) releaseHandle(handles, out[j]!, 1)
+    throw error
   }
   return n
 }

@@ -108,3 +108,22 @@ test('releaseMany with a stale handle, or a handle listed more often than it has
   H.releaseMany([a, b, b])
   t.is(pool.stats().outstandingLeases, 0)
 })
+
+for (const poison of [false, true]) {
+  test(`leaseMany gives back every lease it made when the OS refuses a new arena (${poison ? 'with poison, per lease' : 'straight from the cache'})`, t => {
+    let opened = 0
+    const failing = {
+      register: () => {
+        if (++opened > 1) throw Object.assign(new Error('out of locked memory'), { code: 'ENOMEM' })
+        return BigInt(opened)
+      },
+      deregister: () => {},
+    }
+    const pool = new BufferPool({ arenaSize: 64 * 1024, registration: failing, poison })
+    const out = new Uint32Array(64) // 16 KiB each: the first arena holds 4
+    t.throws(() => pool.handles.leaseMany(16 * 1024, out), { code: 'ENOMEM' })
+    t.is(pool.stats().outstandingLeases, 0)
+    t.is(pool.handles.leaseMany(16 * 1024, out, 4), 4, 'the first arena is whole again')
+    pool.handles.releaseMany(out, 4)
+  })
+}
