@@ -33,7 +33,7 @@ import { printFootprint, type FootprintFigures } from './footprint.js'
 import { HOT_PATH_GROUPS, hotPathFigures, printHotPath, type FaceFigures, type SelfCheck } from './hot-path.js'
 import { BURST_FACES, burstFigures, printBurst, type BurstFaceFigures } from './burst.js'
 import { PATH_COMPARISONS, PATH_SIZES, pathFigures, printPaths, type PathComparison, type PathProcessFigures } from './paths.js'
-import { printScaling, scalingFigures, type ScalingFace } from './scaling.js'
+import { SCALING_PROCESSES, mergeScalingFaces, printScaling, scalingFigures, type ScalingFace } from './scaling.js'
 import { runDir } from './results-paths.js'
 import { child } from './sections.js'
 import type { Face } from './workloads.js'
@@ -157,8 +157,8 @@ async function main(): Promise<void> {
 
   const p = plan(quick, rounds)
   const steps = p.faces.length + p.paths.length + p.checks.length + 2 + BURST_FACES.length + (p.scaling ? 1 : 0) + p.registration.length
-  const weight = { face: 1, selfCheck: 1, burst: p.burstRounds / 5, scaling: 6, footprint: 3, registration: (n: number) => 0.5 + n / 25_000 }
-  const progress = new Progress(steps, p.faces.length + p.paths.length + p.checks.length + 1 + BURST_FACES.length * weight.burst + (p.scaling ? 6 : 0) + 3 +
+  const weight = { face: 1, selfCheck: 1, burst: p.burstRounds / 5, scaling: 6 * SCALING_PROCESSES, footprint: 3, registration: (n: number) => 0.5 + n / 25_000 }
+  const progress = new Progress(steps, p.faces.length + p.paths.length + p.checks.length + 1 + BURST_FACES.length * weight.burst + (p.scaling ? weight.scaling : 0) + 3 +
     p.registration.reduce((sum, r) => sum + weight.registration(r.buffers), 0))
   const faceFigures = p.faces.map(({ group, face }) => progress.run(`${group} ${face}`, weight.face,
     () => inChild<FaceFigures>(rounds, '--section', 'face', '--group', group, '--face', face),
@@ -178,7 +178,8 @@ async function main(): Promise<void> {
     () => inChild<BurstFaceFigures>(p.burstRounds, '--section', 'burst', '--face', face, ...(quick ? ['--quick'] : [])),
     f => `${formatRatio(median(f.benny.face) / median(f.benny.floor))}x the floor (benny)`)))
   const scaling = p.scaling
-    ? progress.run('scaling 1 K to 1 M live', weight.scaling, () => scalingFigures(rounds, inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles')),
+    ? progress.run('scaling 1 K to 1 M live', weight.scaling, () => scalingFigures(rounds, mergeScalingFaces(Array.from({ length: SCALING_PROCESSES },
+      () => inChild<ScalingFace>(rounds, '--section', 'scaling', '--face', 'handles')))),
       s => `growth ${formatRatio(s.growth)}x`)
     : null
   const footprint = progress.run('footprint', weight.footprint, () => inChild<FootprintFigures>(rounds, '--section', 'footprint'),

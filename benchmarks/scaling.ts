@@ -49,6 +49,26 @@ export interface ScalingFigures {
  * old generation busy, and the 1 K Lease case in the same process paid for
  * its collections, so its figures meant nothing.
  */
+/**
+ * Processes the report runs the scaling in: at 1 M live, one process's
+ * figures differ from the next's far more than its rounds do (its growth
+ * ranged 1.7-4.8 between runs whose rounds agreed within 0.2), so the figure
+ * pools the rounds of several.
+ */
+export const SCALING_PROCESSES = 3
+
+/** Several processes' figures as one: every round pooled, ns the median over processes. */
+export function mergeScalingFaces(faces: readonly ScalingFace[]): ScalingFace {
+  const across = (pick: (f: ScalingFace) => number[]) => SCALING_GROUPS.map((_, k) => quantile(faces.map(f => pick(f)[k]!), 0.5))
+  return {
+    face: faces[0]!.face,
+    floorNs: across(f => f.floorNs),
+    ns: across(f => f.ns),
+    ratios: SCALING_GROUPS.map((_, k) => faces.flatMap(f => f.ratios[k]!)),
+    growth: faces.flatMap(f => f.growth),
+  }
+}
+
 export function scalingFigures(rounds: number, handles: ScalingFace): ScalingFigures {
   const points = SCALING_GROUPS.map(({ name, live }, k) => ({
     name,
