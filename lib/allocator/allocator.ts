@@ -95,10 +95,26 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
     return i * 256 + (word >>> Word.GEN_SHIFT)
   }
 
-  /** A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when there is no room. */
+  /**
+   * A handle for `size` bytes (1..MAX_CLASS_SIZE, an integer), or -1 when
+   * there is no room: leaseCached() with the refill's call in place. The
+   * handle face's pair measured about 5 % faster over this than over
+   * leaseCached() with the refill out of line; the Lease face's, the other
+   * way round (handles.ts), so both stay.
+   */
   leaseClassed(size: number): number {
-    const h = this.leaseCached(size)
-    return h >= 0 ? h : this.leaseUncached(classByUnits[(size + 15) >> 4]!, size)
+    const c = classByUnits[(size + 15) >> 4]!
+    const slots = this.slots
+    const at = c * Word.CACHE_STRIDE + 1 // cacheAt(c), written out: a call less to inline
+    // `| 0`: int32 arithmetic, which V8 compiles without overflow checks.
+    const cached = (slots[at]! - 1) | 0
+    if (cached < 0) return this.leaseUncached(c, size)
+    slots[at] = cached
+    const i = slots[(at + 2 + 2 * cached) | 0]!
+    const word = slots[(i << 1) | 1]!
+    slots[i << 1] = 1
+    slots[(i << 1) | 1] = word | size
+    return i * 256 + (word >>> Word.GEN_SHIFT)
   }
 
   /**

@@ -413,12 +413,21 @@ function receiverError(receiver: unknown, error: unknown): unknown {
 // The bodies of lease() and release(), also what Lease and BufferPool call, so
 // a face's call has one try/catch (its own), not one per layer. Functions, not
 // methods: another object's tryLease or release is never called.
-//
-// Each inlines only the lease from a class's cache; any other (a refill, a
-// huge lease, a check to make, a bad size) goes out of line through
-// leaseOther(), so a caller's loop spends V8's inlining budget on the path
-// it runs.
 export function leaseHandle(handles: Handles, size: number): number {
+  const h = leaseOrNone(handles, size)
+  if (h < 0) throw handles.host.exhausted(size)
+  return h
+}
+
+/**
+ * leaseHandle() for the Lease face: only the lease from a class's cache
+ * inline, any other (a refill, a huge lease, a check, a bad size) out of line
+ * through leaseOther(). Its loop, which also builds a Lease, then keeps
+ * V8's inlining budget for the path it runs: the Lease pair measured about
+ * 1.22x the box this way against 1.3x through leaseHandle(), where the
+ * handle pair is faster (allocator.ts, leaseClassed).
+ */
+export function leaseFromCache(handles: Handles, size: number): number {
   if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= Word.MAX_CLASSED && handles.slowLease === 0) {
     const h = handles.allocator.leaseCached(size)
     if (h >= 0) return h
@@ -433,8 +442,7 @@ export function releaseHandle(handles: Handles, h: number, n: number): boolean {
 
 export function leaseOrNone(handles: Handles, size: number): number {
   if (typeof size === 'number' && (size | 0) === size && size > 0 && size <= Word.MAX_CLASSED && handles.slowLease === 0) {
-    const h = handles.allocator.leaseCached(size)
-    if (h >= 0) return h
+    return handles.allocator.leaseClassed(size)
   }
   return leaseOther(handles, size)
 }

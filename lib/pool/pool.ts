@@ -11,7 +11,7 @@ import { PoolError, invalidThis, thrownAsWarning } from '../errors.js'
 import { AcquireQueue } from './acquire-queue.js'
 import { describeLease, poolStats, warnClosePending, warnLeak, type PoolStats } from './diagnostics.js'
 import {
-  Handles, checkLeaseSize, checkNotInCallback, closeHandles, leaseHandle, leaseOrNone, makeHandles, inRegistrarCallback, releaseHandle, setHandlesAttention,
+  Handles, checkLeaseSize, checkNotInCallback, closeHandles, leaseFromCache, leaseOrNone, makeHandles, inRegistrarCallback, releaseHandle, setHandlesAttention,
 } from './handles.js'
 import { Instruments } from './instruments.js'
 import { LeakTracker, type LeakReport, type LeaseRecord, type OutstandingLease } from './leak-tracker.js'
@@ -110,7 +110,7 @@ export class BufferPool extends EventEmitter {
   lease(size: number): Lease {
     try {
       const handles = this.handles
-      return leaseObject(handles, leaseHandle(handles, size), size)
+      return leaseObject(handles, leaseFromCache(handles, size), size)
     } catch (error) {
       throw isPool(this) ? error : invalidThis('BufferPool')
     }
