@@ -20,6 +20,12 @@ export interface AllocatorOptions<A extends ArenaMemory> {
   arenas: ArenaFactory<A>
   /** Called after the pool gains an arena (on a lease's slow path). */
   onGrow: () => void
+  /**
+   * Called when a slab gives up its pages: its `count` slot indices from
+   * `first` may later be placed elsewhere, so what the pool keeps per slot
+   * (its views) is stale.
+   */
+  onRetire?: (first: number, count: number) => void
 }
 
 function growInt32(array: Int32Array<ArrayBuffer>, minLength: number, fill: number): Int32Array<ArrayBuffer> {
@@ -280,6 +286,7 @@ export class Slabs<A extends ArenaMemory> {
     this.arenas.give(this.granuleArena[first >> GRANULE_SHIFT]!, slabs[record + PAGE]!, slabs[record + PAGES]!)
     this.link(s, RETIRED + c)
     this.classSlabs[c]--
+    this.options.onRetire?.(first, c === HUGE ? 1 : this.classSlots[c]!)
   }
 
   growSlabIds(): number {

@@ -388,9 +388,14 @@ function batchOf(handles: unknown, n: number): ArrayLike<number> {
 /** The view of live slot i (views.ts). */
 export function viewOf(handles: Handles, i: number): Buffer {
   const allocator = handles.allocator
+  const length = allocator.lengthOf(i)
+  const views = handles.views
+  return views.kept(i, length) ?? makeView(allocator, views, i, length)
+}
+
+function makeView(allocator: Allocator<Arena>, views: ViewCache, i: number, length: number): Buffer {
   const record = allocator.arenaRecordOf(i)
-  const memory = currentMemory(record)
-  return handles.views.view(memory, record.memoryOffset + allocator.offsetOf(i), allocator.lengthOf(i), i)
+  return views.make(currentMemory(record), record.memoryOffset + allocator.offsetOf(i), length, i)
 }
 
 /** The slot index behind h; throws (RIOPOOL_RELEASED, or a TypeError for a non-number) when it is not live. */

@@ -80,7 +80,9 @@ export class Lease {
           // ArrayBuffer. (length, not byteLength: on a Buffer, V8 inlines
           // only the first; the second is a call, ten times the cost.)
           if (view !== undefined && view.length === this.length) return view
-          return (this._buffer = viewOf(this._handles, i))
+          // The slot's kept view, if any, looked up with the length this
+          // Lease knows (a live lease's own); else made (views.ts).
+          return (this._buffer = this._handles.views.kept(i, this.length) ?? viewOf(this._handles, i))
         }
         this._buffer = null // released through pool.handles
       }

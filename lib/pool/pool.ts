@@ -82,6 +82,7 @@ export class BufferPool extends EventEmitter {
         }),
       },
       onGrow: () => this.#updateAttention(),
+      onRetire: (first, count) => this.handles.views.forget(first, count),
     })
     this.#onLeak = settings.onLeak
     const tracker = this.#tracker = leakDetection === 'off'

@@ -2,16 +2,21 @@
 // as much as Buffer.allocUnsafe(64) whole, and an I/O loop views the slot it
 // has just leased, most often the one it released a moment before. So each
 // view made is kept in a direct-mapped cache of VIEW_CACHE_SIZE entries,
-// indexed by slot, and handed out again for the same memory, start and
-// length: a stale entry is only ever missed, never wrong. Its memory is
-// bounded whatever the pool's size, and dropped when an arena closes (a view
-// keeps its arena's mapping alive) and on trim().
+// tagged with its slot index and length, and handed out again for the same
+// slot and length. Its memory is bounded whatever the pool's size.
+//
+// An entry holds while its slot stays where it was placed. A slot moves only
+// after its slab gives up its pages (the allocator then calls forget()) or
+// its arena closes (clear(), which also lets go of the arena's mapping, held
+// by its views); trim() clears too. A view detached by a transfer reads
+// length 0 and is replaced. The entry's own length is compared as well as
+// the tag's: a view whose `length` a user redefined (Node's Buffer methods
+// read it) is not handed to the slot's next tenant.
 //
 // What a user can observe: a view taken from a lease may be the very Buffer
 // object a later lease of the same slot and length gets: the same identity,
-// and any property set on it (one that redefines `length` excepted: that view
-// is dropped). Its bytes are the slot's, as any view held after release
-// always saw the next tenant's bytes (docs/safety.md).
+// and any property set on it. Its bytes are the slot's, as any view held
+// after release always saw the next tenant's bytes (docs/safety.md).
 
 /** Entries in a pool's view cache: a power of two. */
 export const VIEW_CACHE_SIZE = 4096
@@ -29,41 +34,53 @@ const ArenaBuffer: BufferView = typeof species === 'function' && Buffer.isBuffer
 // Fields are plain, not #private (a brand check per access on a hot path);
 // the package does not export this class.
 export class ViewCache {
-  // What each entry was built over, recorded here rather than read back from
-  // the view: a view's own properties can be shadowed by user code. Made on
+  // Per entry: the view, its slot index (-1: none) and its length. Made on
   // first use, so a pool used through handles alone pays nothing.
   views: Array<Buffer | undefined> | null = null
-  memories: Array<ArrayBuffer | undefined> = []
-  starts = new Float64Array(0)
-  lengths = new Int32Array(0)
+  tags = new Int32Array(0)
+  lengths = new Float64Array(0)
 
-  /** A Buffer over memory[start .. start + length), slot i's bytes: the cached one when it matches. */
-  view(memory: ArrayBuffer, start: number, length: number, i: number): Buffer {
+  /** The view kept for slot i at `length`, or undefined. */
+  kept(i: number, length: number): Buffer | undefined {
+    const views = this.views
+    if (views === null) return undefined
+    const e = i & ENTRY_MASK
+    if (this.tags[e] !== i || this.lengths[e] !== length) return undefined
+    const view = views[e]!
+    return view.length === length ? view : undefined
+  }
+
+  /** A new view of slot i's bytes, memory[start .. start + length), kept for reuse. */
+  make(memory: ArrayBuffer, start: number, length: number, i: number): Buffer {
+    const view = new ArenaBuffer(memory, start, length)
     const e = i & ENTRY_MASK
     const views = this.views ?? this.allocate()
-    const cached = views[e]
-    // cached.length: a view whose length a user redefined (Node's Buffer
-    // methods read it) is not handed to the slot's next tenant.
-    if (cached !== undefined && this.memories[e] === memory && this.starts[e] === start && this.lengths[e] === length &&
-      cached.length === length) return cached
-    const made = new ArenaBuffer(memory, start, length)
-    views[e] = made
-    this.memories[e] = memory
-    this.starts[e] = start
+    views[e] = view
+    this.tags[e] = i
     this.lengths[e] = length
-    return made
+    return view
+  }
+
+  /** Drops the views of slots first .. first + count - 1 (their slab gave up its pages). */
+  forget(first: number, count: number): void {
+    if (this.views === null) return
+    for (let i = first; i < first + count; i++) {
+      const e = i & ENTRY_MASK
+      if (this.tags[e] === i) {
+        this.tags[e] = -1
+        this.views[e] = undefined
+      }
+    }
   }
 
   /** Drops every view (and with them, their hold on arena memory). */
   clear(): void {
     this.views = null
-    this.memories = []
   }
 
   allocate(): Array<Buffer | undefined> {
-    this.memories = new Array<ArrayBuffer | undefined>(VIEW_CACHE_SIZE).fill(undefined)
-    this.starts = new Float64Array(VIEW_CACHE_SIZE)
-    this.lengths = new Int32Array(VIEW_CACHE_SIZE)
+    this.tags = new Int32Array(VIEW_CACHE_SIZE).fill(-1)
+    this.lengths = new Float64Array(VIEW_CACHE_SIZE)
     return (this.views = new Array<Buffer | undefined>(VIEW_CACHE_SIZE).fill(undefined))
   }
 }
