@@ -242,7 +242,8 @@ export class Handles {
     try {
       for (let k = 0; k < got; k++) (out as number[])[k] = leased[k]!
     } catch (error) {
-      for (let k = 0; k < got; k++) releaseHandle(this, leased[k]!, 1)
+      // Only those still live: a setter may have released one it was given.
+      for (let k = 0; k < got; k++) if (this.allocator.liveSlot(leased[k]!) >= 0) releaseHandle(this, leased[k]!, 1)
       throw error
     }
     return got

@@ -127,3 +127,14 @@ for (const poison of [false, true]) {
     pool.handles.releaseMany(out, 4)
   })
 }
+
+test('leaseMany into an Array whose element setter releases a handle it was given, then a later setter throws: the call gives back every lease still live and rethrows the setter\'s error', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const out: number[] = []
+  Object.defineProperty(out, 0, { set(h: number) { H.release(h) }, configurable: true })
+  Object.defineProperty(out, 1, { set() { throw new Error('setter') }, configurable: true })
+  out.length = 3
+  t.throws(() => H.leaseMany(100, out), { message: 'setter' })
+  t.is(pool.stats().outstandingLeases, 0, 'no lease lost')
+})
