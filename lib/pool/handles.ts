@@ -15,6 +15,8 @@ import { RIO_BUF_SIZE, RIO_BUF_WORDS, RioBuf, lengthOf, rioBufTarget, typedArray
 
 
 const MAX_REFS = 0x7fffffff
+// %TypedArray%.prototype.buffer: a subclass's own getter is user code.
+const typedArrayBuffer = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'buffer')!.get!
 
 /** What the pool does around the allocator: maxBytes and closing, waiters. */
 export interface HandleHost {
@@ -372,11 +374,12 @@ function leaseInto(handles: Handles, size: number, out: Uint32Array, n: number):
 /**
  * The first n handles of a batch (n checked by batchCount), each read once: a Uint32Array as it is (reading it
  * runs no user code), an Array copied (an element getter runs only here, so
- * nothing it does later can change what was checked). The Uint32Array form
- * allocates nothing.
+ * nothing it does later can change what was checked), and so is a
+ * Uint32Array over a SharedArrayBuffer (another thread may write it between
+ * the check of a handle and its release). The Uint32Array form allocates nothing.
  */
 function batchOf(handles: unknown, n: number): ArrayLike<number> {
-  if (typedArrayKind(handles) === 'Uint32Array') return handles as Uint32Array
+  if (typedArrayKind(handles) === 'Uint32Array' && !types.isSharedArrayBuffer(typedArrayBuffer.call(handles))) return handles as Uint32Array
   const copy = new Float64Array(n)
   for (let k = 0; k < n; k++) {
     const h: unknown = (handles as unknown[])[k]

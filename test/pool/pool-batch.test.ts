@@ -3,6 +3,7 @@
 // releaseMany() drops a reference from each, or, if any is not live (or is
 // listed more often than it has references), changes nothing.
 import test from 'ava'
+import { Worker } from 'node:worker_threads'
 import { BufferPool, PoolError } from '../../lib/index.js'
 import { MiB } from '../support/doubles.js'
 
@@ -137,4 +138,52 @@ test('leaseMany into an Array whose element setter releases a handle it was give
   out.length = 3
   t.throws(() => H.leaseMany(100, out), { message: 'setter' })
   t.is(pool.stats().outstandingLeases, 0, 'no lease lost')
+})
+
+test('releaseMany and toRioBufs over a SharedArrayBuffer another thread writes while the call runs: each handle is read once, so no slot is freed twice or leased to two', async t => {
+  const pool = new BufferPool({ arenaSize: 4 * MiB, registration: 'off' })
+  const H = pool.handles
+  const N = 1001
+  const shared = new Uint32Array(new SharedArrayBuffer(4 * N))
+  const control = new Int32Array(new SharedArrayBuffer(12))
+  // The worker flips shared[0] between control[1] and control[2] until control[0] is set.
+  const worker = new Worker(`const { workerData: [s, c] } = require('node:worker_threads')
+    const a = new Uint32Array(s), control = new Int32Array(c)
+    Atomics.store(control, 0, 2)
+    while (Atomics.load(control, 0) === 2) { a[0] = Atomics.load(control, 1); a[0] = Atomics.load(control, 2) }`,
+  { eval: true, workerData: [shared.buffer, control.buffer] })
+  try {
+    while (Atomics.load(control, 0) !== 2) await new Promise(resolve => setTimeout(resolve, 5))
+    const rioBufs = new Uint32Array(4 * N)
+    const deadline = Date.now() + 3000
+    for (let round = 0; round < 300 && Date.now() < deadline; round++) {
+      const live = H.lease(100)
+      const freed = H.lease(100)
+      H.release(freed)
+      // freed's slot waits in the cache; this is the handle it would have if it were live.
+      Atomics.store(control, 1, live)
+      Atomics.store(control, 2, (freed >>> 8) * 256 + (((freed & 255) + 1) & 255))
+      for (let k = 1; k < N; k++) shared[k] = H.lease(3000)
+      try {
+        H.toRioBufs(shared, N, rioBufs)
+      } catch (error) {
+        t.is((error as PoolError).code, 'RIOPOOL_RELEASED')
+      }
+      try {
+        H.releaseMany(shared)
+      } catch (error) {
+        t.is((error as PoolError).code, 'RIOPOOL_RELEASED')
+        H.releaseMany(shared.subarray(1))
+        H.release(live)
+      }
+      const got = new Uint32Array(300)
+      const n = H.leaseMany(100, got)
+      t.is(new Set(got.subarray(0, n).map(h => h >>> 8)).size, n, `round ${round}: a slot leased twice`)
+      H.releaseMany(got, n)
+      t.is(pool.stats().outstandingLeases, 0, `round ${round}`)
+    }
+  } finally {
+    Atomics.store(control, 0, 1)
+    await worker.terminate()
+  }
 })
