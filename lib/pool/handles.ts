@@ -268,18 +268,21 @@ export class Handles {
       if (bad >= 0) throw notLive(batch[bad])
       return
     }
+    // A free here may run user code (a Registrar, when a waiter served by
+    // it opens an arena): the handles checked are a copy it cannot write.
+    const checked = batch === handles ? copyOf(batch, n) : batch
     const slots = this.allocator.slots
     // Every reference taken off first, so a handle listed more often than it
     // has references fails its check; all put back if any check fails.
     let k = 0
     try {
-      for (; k < n; k++) slots[2 * live(this, batch[k]!)]--
+      for (; k < n; k++) slots[2 * live(this, checked[k]!)]--
     } catch (error) {
-      for (let j = 0; j < k; j++) slots[2 * (batch[j]! >>> 8)]++
+      for (let j = 0; j < k; j++) slots[2 * (checked[j]! >>> 8)]++
       throw error
     }
-    for (let j = 0; j < n; j++) slots[2 * (batch[j]! >>> 8)]++
-    for (let j = 0; j < n; j++) releaseHandle(this, batch[j]!, 1)
+    for (let j = 0; j < n; j++) slots[2 * (checked[j]! >>> 8)]++
+    for (let j = 0; j < n; j++) releaseHandle(this, checked[j]!, 1)
   }
 
   /**
@@ -379,13 +382,22 @@ function leaseInto(handles: Handles, size: number, out: Uint32Array, n: number):
  * the check of a handle and its release). The Uint32Array form allocates nothing.
  */
 function batchOf(handles: unknown, n: number): ArrayLike<number> {
-  if (typedArrayKind(handles) === 'Uint32Array' && !types.isSharedArrayBuffer(typedArrayBuffer.call(handles))) return handles as Uint32Array
+  if (typedArrayKind(handles) === 'Uint32Array') {
+    return types.isSharedArrayBuffer(typedArrayBuffer.call(handles)) ? copyOf(handles as Uint32Array, n) : handles as Uint32Array
+  }
   const copy = new Float64Array(n)
   for (let k = 0; k < n; k++) {
     const h: unknown = (handles as unknown[])[k]
     if (typeof h !== 'number') throw invalidArgType(`handles[${k}]`, 'of type number', h)
     copy[k] = h
   }
+  return copy
+}
+
+/** The first n elements of a Uint32Array (reading one runs no user code). */
+function copyOf(handles: ArrayLike<number>, n: number): Float64Array {
+  const copy = new Float64Array(n)
+  for (let k = 0; k < n; k++) copy[k] = handles[k]!
   return copy
 }
 

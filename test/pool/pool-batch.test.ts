@@ -187,3 +187,33 @@ test('releaseMany and toRioBufs over a SharedArrayBuffer another thread writes w
     await worker.terminate()
   }
 })
+
+test('releaseMany while a waiter is served by its frees: a Registrar that writes the caller\'s Uint32Array when the waiter\'s lease opens an arena changes nothing the call checked (every handle released, none other)', async t => {
+  let registered = 0
+  let busy = true
+  let batch: Uint32Array | undefined
+  const registrar = {
+    register() {
+      if (registered === 1 && busy) {
+        busy = false
+        throw Object.assign(new Error('table full'), { code: 'EBUSY' })
+      }
+      if (batch !== undefined) batch[1] = 12345
+      return BigInt(++registered)
+    },
+    deregister() {},
+  }
+  const pool = new BufferPool({ arenaSize: 64 * 1024, maxBytes: 128 * 1024, registration: registrar })
+  const H = pool.handles
+  const [a, b, c, d] = [H.lease(16384), H.lease(16384), H.lease(16384), H.lease(16384)]
+  const waiting = pool.acquire(32768) // no room in the arena, and the Registrar has none for another: it waits
+  batch = Uint32Array.from([a, b])
+  H.releaseMany(batch) // a's free serves the waiter, whose lease opens the second arena
+  t.is(H.refCount(a), 0)
+  t.is(H.refCount(b), 0)
+  const lease = await waiting
+  t.is(lease.length, 32768)
+  lease.release()
+  H.releaseMany([c, d])
+  t.is(pool.stats().outstandingLeases, 0)
+})
