@@ -385,10 +385,17 @@ function batchOf(handles: unknown, n: number): ArrayLike<number> {
   if (typedArrayKind(handles) === 'Uint32Array') {
     return types.isSharedArrayBuffer(typedArrayBuffer.call(handles)) ? copyOf(handles as Uint32Array, n) : handles as Uint32Array
   }
-  const copy = new Float64Array(n)
+  // Grown as elements are found to be numbers: a sparse Array's length
+  // (up to 2^32 - 1) allocates nothing before its first hole is refused.
+  let copy = new Float64Array(Math.min(n, 1024))
   for (let k = 0; k < n; k++) {
     const h: unknown = (handles as unknown[])[k]
     if (typeof h !== 'number') throw invalidArgType(`handles[${k}]`, 'of type number', h)
+    if (k === copy.length) {
+      const grown = new Float64Array(Math.min(n, 2 * k))
+      grown.set(copy)
+      copy = grown
+    }
     copy[k] = h
   }
   return copy

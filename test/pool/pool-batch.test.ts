@@ -129,6 +129,24 @@ for (const poison of [false, true]) {
   })
 }
 
+test('releaseMany and toRioBufs of a sparse Array of length 2^32 - 1 throw ERR_INVALID_ARG_TYPE for its first hole, allocating nothing for its length first', t => {
+  const pool = new BufferPool({ arenaSize: MiB })
+  const H = pool.handles
+  const h = H.lease(100)
+  const sparse: number[] = [h]
+  sparse.length = 2 ** 32 - 1
+  const hole = { instanceOf: TypeError, code: 'ERR_INVALID_ARG_TYPE', message: /handles\[1\]/ }
+  t.throws(() => H.releaseMany(sparse), hole)
+  t.throws(() => H.toRioBufs(sparse), hole)
+  t.is(H.refCount(h), 1)
+  const dense = Array.from({ length: 3000 }, () => H.lease(64))
+  H.toRioBufs(dense)
+  H.releaseMany(dense)
+  t.is(H.refCount(h), 1, 'a batch copied in growing parts reads every element')
+  H.release(h)
+  t.is(pool.stats().outstandingLeases, 0)
+})
+
 test('leaseMany into an Array whose element setter releases a handle it was given, then a later setter throws: the call gives back every lease still live and rethrows the setter\'s error', t => {
   const pool = new BufferPool({ arenaSize: MiB })
   const H = pool.handles
