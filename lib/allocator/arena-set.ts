@@ -14,6 +14,12 @@ import { PAGE_SIZE } from './size-classes.js'
 
 const RIO_INVALID_BUFFERID = 0xffffffffn
 
+// %TypedArray%.prototype's getters: arena.buffer is a user's object too, whose
+// own `buffer` or `byteOffset` may be shadowed to name other memory.
+const typedArray = Object.getPrototypeOf(Uint8Array.prototype) as object
+const bufferOf = Object.getOwnPropertyDescriptor(typedArray, 'buffer')!.get!
+const byteOffsetOf = Object.getOwnPropertyDescriptor(typedArray, 'byteOffset')!.get!
+
 /** What the allocator needs of an arena. */
 export interface ArenaMemory {
   /** Bytes: a whole number of pages. */
@@ -149,12 +155,15 @@ export class ArenaSet<A extends ArenaMemory> {
     if (arena === null) return -1
     if (freeIds.length !== 0) freeIds.pop()
     const id = arena.bufferId ?? RIO_INVALID_BUFFERID
+    const view = arena.buffer
+    const memory = bufferOf.call(view) as ArrayBuffer
+    const memoryOffset = byteOffsetOf.call(view) as number
     this.records[a] = {
       arena,
       pages: new PageMap(Math.floor(arena.size / PAGE_SIZE)),
-      memory: arena.buffer.buffer as ArrayBuffer,
-      memoryOffset: arena.buffer.byteOffset,
-      probe: new Uint8Array(arena.buffer.buffer, arena.buffer.byteOffset, 1),
+      memory,
+      memoryOffset,
+      probe: new Uint8Array(memory, memoryOffset, 1),
     }
     if (2 * a + 2 > this.ids.length) {
       const ids = new Uint32Array(2 * this.ids.length)
@@ -175,9 +184,9 @@ export class ArenaSet<A extends ArenaMemory> {
 export function currentMemory(record: ArenaRecord<ArenaMemory>): ArrayBuffer {
   if (record.probe.length === 0) {
     const view = record.arena.buffer
-    record.memory = view.buffer as ArrayBuffer
-    record.memoryOffset = view.byteOffset
-    record.probe = new Uint8Array(view.buffer, view.byteOffset, 1)
+    record.memory = bufferOf.call(view) as ArrayBuffer
+    record.memoryOffset = byteOffsetOf.call(view) as number
+    record.probe = new Uint8Array(record.memory, record.memoryOffset, 1)
   }
   return record.memory
 }

@@ -124,6 +124,9 @@ export function adoptedArenas(options: ArenaOptions): { open(size: number, lease
   }
 }
 
+// %TypedArray%.prototype.byteLength, which no property set on a view shadows.
+const byteLengthOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, 'byteLength')!.get!
+
 /** Throws ERR_INVALID_THIS unless receiver is an Arena; assigned in Arena's static block. */
 let checkArena: (receiver: unknown) => void
 // Only Arena.create passes it: `new Arena` is refused.
@@ -221,7 +224,8 @@ export class Arena {
   get buffer(): Buffer {
     checkArena(this)
     const view = this.#buffer
-    if (view.byteLength !== 0 || this.#closed) return view
+    // The view's own byteLength: a user may shadow the property on it.
+    if (byteLengthOf.call(view) !== 0 || this.#closed) return view
     const { native } = this.#registration
     return (this.#buffer = Buffer.from(native.arrayBuffer, native.byteOffset, native.size))
   }

@@ -15,6 +15,8 @@ import { RIO_BUF_SIZE, RIO_BUF_WORDS, RioBuf, lengthOf, rioBufTarget, typedArray
 
 
 const MAX_REFS = 0x7fffffff
+// %TypedArray%.prototype.buffer: a subclass's own getter is user code.
+const typedArrayBuffer = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'buffer')!.get!
 
 /** What the pool does around the allocator: maxBytes and closing, waiters. */
 export interface HandleHost {
@@ -242,7 +244,8 @@ export class Handles {
     try {
       for (let k = 0; k < got; k++) (out as number[])[k] = leased[k]!
     } catch (error) {
-      for (let k = 0; k < got; k++) releaseHandle(this, leased[k]!, 1)
+      // Only those still live: a setter may have released one it was given.
+      for (let k = 0; k < got; k++) if (this.allocator.liveSlot(leased[k]!) >= 0) releaseHandle(this, leased[k]!, 1)
       throw error
     }
     return got
@@ -265,18 +268,21 @@ export class Handles {
       if (bad >= 0) throw notLive(batch[bad])
       return
     }
+    // A free here may run user code (a Registrar, when a waiter served by
+    // it opens an arena): the handles checked are a copy it cannot write.
+    const checked = batch === handles ? copyOf(batch, n) : batch
     const slots = this.allocator.slots
     // Every reference taken off first, so a handle listed more often than it
     // has references fails its check; all put back if any check fails.
     let k = 0
     try {
-      for (; k < n; k++) slots[2 * live(this, batch[k]!)]--
+      for (; k < n; k++) slots[2 * live(this, checked[k]!)]--
     } catch (error) {
-      for (let j = 0; j < k; j++) slots[2 * (batch[j]! >>> 8)]++
+      for (let j = 0; j < k; j++) slots[2 * (checked[j]! >>> 8)]++
       throw error
     }
-    for (let j = 0; j < n; j++) slots[2 * (batch[j]! >>> 8)]++
-    for (let j = 0; j < n; j++) releaseHandle(this, batch[j]!, 1)
+    for (let j = 0; j < n; j++) slots[2 * (checked[j]! >>> 8)]++
+    for (let j = 0; j < n; j++) releaseHandle(this, checked[j]!, 1)
   }
 
   /**
@@ -371,17 +377,34 @@ function leaseInto(handles: Handles, size: number, out: Uint32Array, n: number):
 /**
  * The first n handles of a batch (n checked by batchCount), each read once: a Uint32Array as it is (reading it
  * runs no user code), an Array copied (an element getter runs only here, so
- * nothing it does later can change what was checked). The Uint32Array form
- * allocates nothing.
+ * nothing it does later can change what was checked), and so is a
+ * Uint32Array over a SharedArrayBuffer (another thread may write it between
+ * the check of a handle and its release). The Uint32Array form allocates nothing.
  */
 function batchOf(handles: unknown, n: number): ArrayLike<number> {
-  if (typedArrayKind(handles) === 'Uint32Array') return handles as Uint32Array
-  const copy = new Float64Array(n)
+  if (typedArrayKind(handles) === 'Uint32Array') {
+    return types.isSharedArrayBuffer(typedArrayBuffer.call(handles)) ? copyOf(handles as Uint32Array, n) : handles as Uint32Array
+  }
+  // Grown as elements are found to be numbers: a sparse Array's length
+  // (up to 2^32 - 1) allocates nothing before its first hole is refused.
+  let copy = new Float64Array(Math.min(n, 1024))
   for (let k = 0; k < n; k++) {
     const h: unknown = (handles as unknown[])[k]
     if (typeof h !== 'number') throw invalidArgType(`handles[${k}]`, 'of type number', h)
+    if (k === copy.length) {
+      const grown = new Float64Array(Math.min(n, 2 * k))
+      grown.set(copy)
+      copy = grown
+    }
     copy[k] = h
   }
+  return copy
+}
+
+/** The first n elements of a Uint32Array (reading one runs no user code). */
+function copyOf(handles: ArrayLike<number>, n: number): Float64Array {
+  const copy = new Float64Array(n)
+  for (let k = 0; k < n; k++) copy[k] = handles[k]!
   return copy
 }
 

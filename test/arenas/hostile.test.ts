@@ -44,6 +44,11 @@ test('a BYOB read into a view kept for reuse: the next lease of that slot gets a
   t.is(result.keptLength, 0, 'the kept view was detached by the read')
 })
 
+test("an arena's Buffer with byteLength, buffer and byteOffset shadowed to name another arena, then detached by a BYOB read: a lease's next view is over its own bytes, never the other arena's lease", async t => {
+  const result = await attack('byob-shadowed-arena-view')
+  t.is(result.otherByte, 0xbb, "the other arena's lease kept its bytes")
+})
+
 test('a BYOB read in a worker, its ArrayBuffer posted to the main thread, then the worker exits: the memory stays mapped', async t => {
   const result = await attack('byob-worker-post')
   t.is(result.receivedBytes, 1 << 20)
