@@ -24,14 +24,23 @@ test('memoryUsage() reports resident bytes everywhere, and null for what the OS 
 })
 
 test('touching an arena raises rss; closing it gives the pages back', t => {
-  const before = memoryUsage().rss
-  const arena = Arena.create(64 * MiB, { registration: 'off' })
-  arena.buffer.fill(1)
-  const touched = memoryUsage().rss
-  arena.close()
-  const after = memoryUsage().rss
-  t.true(touched - before >= 48 * MiB, `rss ${before} -> ${touched}`)
-  t.true(touched - after >= 48 * MiB, `rss ${touched} -> ${after} after close()`)
+  // Up to three tries: the process's own heap can shrink by tens of MiB
+  // between two readings (it did once in a full run), hiding the arena's rise.
+  const tries: string[] = []
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const before = memoryUsage().rss
+    const arena = Arena.create(64 * MiB, { registration: 'off' })
+    arena.buffer.fill(1)
+    const touched = memoryUsage().rss
+    arena.close()
+    const after = memoryUsage().rss
+    tries.push(`rss ${before} -> ${touched} -> ${after} after close()`)
+    if (touched - before >= 48 * MiB && touched - after >= 48 * MiB) {
+      t.pass()
+      return
+    }
+  }
+  t.fail(tries.join('; '))
 })
 
 ;(linux ? test : test.skip)(`a locked arena shows in locked, and leaves it at close()${linux ? '' : ' (skipped: VmLck is Linux only)'}`, t => {
