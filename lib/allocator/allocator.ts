@@ -150,6 +150,10 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
   leaseBatch(size: number, out: Uint32Array, n: number): number {
     const c = classByUnits[(size + 15) >> 4]!
     const at = c * Word.CACHE_STRIDE + 1
+    // What this call leased, kept apart from `out`: a refill that opens an
+    // arena runs a Registrar, which may write `out`; a failure must give
+    // back exactly these.
+    const leased = this.batchScratch.length >= n ? this.batchScratch : (this.batchScratch = new Uint32Array(n))
     let k = 0
     try {
       while (k < n) {
@@ -162,17 +166,20 @@ export class Allocator<A extends ArenaMemory = ArenaMemory> extends Slabs<A> {
           const word = slots[(i << 1) | 1]!
           slots[i << 1] = 1
           slots[(i << 1) | 1] = word | size
-          out[k] = i * 256 + (word >>> Word.GEN_SHIFT)
+          const h = i * 256 + (word >>> Word.GEN_SHIFT)
+          out[k] = h
+          leased[k] = h
         }
         slots[at] = cached
         if (k === n) break
         const h = this.leaseUncached(c, size) // refills the cache
         if (h < 0) break
-        out[k++] = h
+        out[k] = h
+        leased[k++] = h
       }
     } catch (error) {
       // The OS refused a new arena: give back what this call leased.
-      for (let j = 0; j < k; j++) this.releaseOne(out[j]!)
+      for (let j = 0; j < k; j++) this.releaseOne(leased[j]!)
       throw error
     }
     return k

@@ -66,6 +66,8 @@ export class Slabs<A extends ArenaMemory> {
    * (no walk through its slab record). Uint32: arenas go up to 4 GiB.
    */
   granuleOffset = new Uint32Array(0)
+  /** @internal The handles a leaseBatch() call has made so far (allocator.ts). */
+  batchScratch = new Uint32Array(64)
   nextGranule = FIRST_GRANULE
   // Slab records, SLAB_STRIDE words each (fields above).
   slabs = new Int32Array(0)

@@ -359,16 +359,20 @@ function batchCount(items: unknown, count: unknown, name: string): number {
 
 /** Leases up to n handles into out[0 .. n); how many it got. Arguments checked. */
 function leaseInto(handles: Handles, size: number, out: Uint32Array, n: number): number {
+  // What this call leased, apart from `out`, which a Registrar run by a
+  // refill may write (this is the checked path: an allocation is fine).
+  const leased = new Uint32Array(n)
   let k = 0
   try {
     for (; k < n; k++) {
       const h = leaseOrNone(handles, size)
       if (h < 0) return k
       out[k] = h
+      leased[k] = h
     }
   } catch (error) {
     // The OS refused a new arena: give back what this call leased.
-    for (let j = 0; j < k; j++) releaseHandle(handles, out[j]!, 1)
+    for (let j = 0; j < k; j++) releaseHandle(handles, leased[j]!, 1)
     throw error
   }
   return n

@@ -109,10 +109,18 @@ module.exports = [
   {
     id: 'lease-many-keeps-partial',
     file: 'lib/allocator/allocator.ts',
-    search: '      for (let j = 0; j < k; j++) this.releaseOne(out[j]!)\n',
+    search: '      for (let j = 0; j < k; j++) this.releaseOne(leased[j]!)\n',
     replace: '\n',
     tests: ['pool-batch'],
     description: 'leaseMany that fails on a new arena leaves the leases it made leased, with no handle to release them by',
+  },
+  {
+    id: 'lease-many-gives-back-out',
+    file: 'lib/allocator/allocator.ts',
+    search: 'this.releaseOne(leased[j]!)',
+    replace: 'this.releaseOne(out[j]!)',
+    tests: ['pool-batch'],
+    description: "leaseMany's give-back reads `out`, which a Registrar may have written: it frees someone else's lease and keeps its own",
   },
   {
     id: 'rio-buf-wrong-granule-offset',

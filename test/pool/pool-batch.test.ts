@@ -236,11 +236,9 @@ test('releaseMany while a waiter is served by its frees: a Registrar that writes
   t.is(pool.stats().outstandingLeases, 0)
 })
 
-// Not fixed: leaseMany gives back what it leased by reading `out` back, and a
-// Registrar runs (the refill opening an arena) while `out` holds the leases
-// made so far. Keeping its own record would cost a store per lease on the
-// batch path, or a copy per refill.
-test.failing('leaseMany when the OS refuses a new arena after a Registrar overwrote `out`: the give-back releases only what the call leased (fails: it reads `out` back, freeing the handle the Registrar wrote and losing its own)', t => {
+// A Registrar runs (the refill opening an arena) while `out` holds the
+// leases made so far: leaseMany keeps its own record of them to give back.
+test('leaseMany when the OS refuses a new arena after a Registrar overwrote `out`: the give-back releases only what the call leased', t => {
   let opened = 0
   let out: Uint32Array | undefined
   let other = -1
