@@ -162,9 +162,7 @@ export class Handles {
   /** Drops n references; true when this call freed the lease. */
   release(h: number, n = 1): boolean {
     try {
-      // releaseHandle() written out: a call less to inline.
-      if (n === 1 && typeof h === 'number' && this.slowRelease === 0 && this.allocator.releaseOne(h)) return true
-      return releaseOther(this, h, n)
+      return releaseHandle(this, h, n)
     } catch (error) {
       throw receiverError(this, error)
     }
