@@ -32,9 +32,10 @@
 // - All state lives in typed arrays (slots, bitmap, slab records with their
 //   list links, caches), so it could later move to a SharedArrayBuffer.
 //
-// Hot path. leaseCached() and releaseOne() are kept small enough for V8 to
-// inline both into a caller's loop (its budget is about 920 bytes of bytecode
-// in all), with no helper calls of their own; every rare branch is a named
+// Hot path. leaseClassed() (or leaseCached(), the same without the refill's
+// call) and releaseOne() are kept small enough for V8 to inline both into a
+// caller's loop (its budget is about 920 bytes of bytecode in all), with no
+// helper calls of their own but the rare ones; every rare branch is a named
 // method of its own, most of them in slabs.ts (the state, slab management,
 // reclaim and trim). Fields are plain (documented @internal) rather than
 // #private, which costs brand checks.
