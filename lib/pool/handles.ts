@@ -11,7 +11,7 @@ import { PoolError, illegalConstructor, invalidArgType, invalidState, invalidThi
 import type { Instruments } from './instruments.js'
 import { ViewCache } from './views.js'
 import { types } from 'node:util'
-import { RIO_BUF_SIZE, RIO_BUF_WORDS, RioBuf, lengthOf, rioBufTarget, typedArrayKind, writeRioBuf, writeRioBufBytes, type RioBufTarget } from './rio-buf.js'
+import { RioBuf, lengthOf, rioBufTarget, typedArrayKind, writeRioBuf, writeRioBufBytes, type RioBufTarget } from './rio-buf.js'
 
 
 const MAX_REFS = 0x7fffffff
@@ -319,7 +319,7 @@ export class Handles {
     for (let k = 0; k < n; k++) live(this, batch[k]!)
     const out = rioBufTarget(target, at, n)
     const words = typedArrayKind(out) === 'Uint32Array'
-    const step = words ? RIO_BUF_WORDS : RIO_BUF_SIZE
+    const step = words ? RioBuf.WORDS : RioBuf.SIZE
     const allocator = this.allocator
     for (let k = 0; k < n; k++) writeRioBuf(allocator, allocator.liveSlot(batch[k]!), out, words, at + k * step)
     return out
@@ -412,15 +412,14 @@ function copyOf(handles: ArrayLike<number>, n: number): Float64Array {
 
 /** The view of live slot i (views.ts). */
 export function viewOf(handles: Handles, i: number): Buffer {
-  const allocator = handles.allocator
-  const length = allocator.lengthOf(i)
-  const views = handles.views
-  return views.kept(i, length) ?? makeView(allocator, views, i, length)
+  return handles.views.kept(i, handles.allocator.lengthOf(i)) ?? newView(handles, i)
 }
 
-function makeView(allocator: Allocator<Arena>, views: ViewCache, i: number, length: number): Buffer {
+/** A new view of live slot i, kept for reuse (what viewOf() makes on a miss). */
+export function newView(handles: Handles, i: number): Buffer {
+  const allocator = handles.allocator
   const record = allocator.arenaRecordOf(i)
-  return views.make(currentMemory(record), record.memoryOffset + allocator.offsetOf(i), length, i)
+  return handles.views.make(currentMemory(record), record.memoryOffset + allocator.offsetOf(i), allocator.lengthOf(i), i)
 }
 
 /** The slot index behind h; throws (RIOPOOL_RELEASED, or a TypeError for a non-number) when it is not live. */

@@ -3,7 +3,7 @@
 // whatever becomes of its slot.
 import type { Arena } from '../arenas/arena.js'
 import { PoolError, invalidThis } from '../errors.js'
-import { isHandles, releaseHandle, viewOf, type Handles } from './handles.js'
+import { isHandles, newView, releaseHandle, type Handles } from './handles.js'
 
 // Fields are plain, not #private (a brand check per access on the hot path),
 // and those marked @internal are not part of the API. They are `declare`d so
@@ -82,7 +82,7 @@ export class Lease {
           if (view !== undefined && view.length === this.length) return view
           // The slot's kept view, if any, looked up with the length this
           // Lease knows (a live lease's own); else made (views.ts).
-          return (this._buffer = this._handles.views.kept(i, this.length) ?? viewOf(this._handles, i))
+          return (this._buffer = this._handles.views.kept(i, this.length) ?? newView(this._handles, i))
         }
         this._buffer = null // released through pool.handles
       }

@@ -15,8 +15,6 @@ export const enum RioBuf {
   SIZE = 16,
   WORDS = 4,
 }
-export const RIO_BUF_SIZE = RioBuf.SIZE
-export const RIO_BUF_WORDS = RioBuf.WORDS
 
 // %TypedArray%.prototype[Symbol.toStringTag]: the array's own kind for a typed
 // array, undefined for anything else (a proxy of one included). A brand check
@@ -40,7 +38,7 @@ export function lengthOf(array: RioBufTarget): number {
 export type RioBufTarget = Uint8Array | Uint32Array
 
 // Where a byte target's words are made before their bytes are written.
-const scratch = new Uint32Array(RIO_BUF_WORDS)
+const scratch = new Uint32Array(RioBuf.WORDS)
 
 /** Writes the RIO_BUF of live slot i at element `at` of a checked target. */
 export function writeRioBuf(allocator: Allocator<ArenaMemory>, i: number, target: RioBufTarget, words: boolean, at: number): void {
@@ -64,7 +62,7 @@ export function writeRioBufBytes(allocator: Allocator<ArenaMemory>, h: number, t
 }
 
 function writeScratch(target: RioBufTarget, at: number): void {
-  for (let k = 0; k < RIO_BUF_WORDS; k++) writeU32(target, at + 4 * k, scratch[k]!)
+  for (let k = 0; k < RioBuf.WORDS; k++) writeU32(target, at + 4 * k, scratch[k]!)
 }
 
 function writeU32(target: RioBufTarget, at: number, value: number): void {
@@ -81,13 +79,13 @@ function writeU32(target: RioBufTarget, at: number, value: number): void {
 export function rioBufTarget(target: unknown, at: unknown, count: number): RioBufTarget {
   if (target === undefined) {
     if (at !== undefined && at !== 0) throw outOfRange('at', '0 when no target is given', at)
-    return new Uint8Array(RIO_BUF_SIZE * count)
+    return new Uint8Array(RioBuf.SIZE * count)
   }
   const kind = typedArrayKind(target)
   if (kind !== 'Uint8Array' && kind !== 'Uint32Array') throw invalidArgType('target', 'an instance of Uint8Array or Uint32Array', target)
   const array = target as RioBufTarget
   const length = lengthOf(array)
-  const span = (kind === 'Uint8Array' ? RIO_BUF_SIZE : RIO_BUF_WORDS) * count
+  const span = (kind === 'Uint8Array' ? RioBuf.SIZE : RioBuf.WORDS) * count
   const unit = kind === 'Uint8Array' ? 'bytes' : 'words'
   if (length < span) throw outOfRange('target.length', `>= ${span} (${count} RIO_BUF of 16 bytes: ${span} ${unit})`, length)
   if (at === undefined) return array
