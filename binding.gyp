@@ -19,7 +19,8 @@
         "native/binding/io_uring_binding.cc",
         "native/core/os_error.cc",
         "native/core/rio.cc",
-        "native/core/io_uring_table.cc"
+        "native/core/io_uring_table.cc",
+        "native/core/shared_mapping.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

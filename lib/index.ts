@@ -1,5 +1,5 @@
 export { Arena } from './arenas/arena.js'
-export type { ArenaOptions, Registrar, RegistrationKind, RegistrationOption } from './arenas/arena.js'
+export type { ArenaDescriptor, ArenaOptions, Registrar, RegistrationKind, RegistrationOption } from './arenas/arena.js'
 export { BufferPool } from './pool/pool.js'
 export type { CloseOptions, PoolStats } from './pool/pool.js'
 export type { BufferPoolOptions } from './pool/pool-options.js'

@@ -12,8 +12,9 @@ const { testFiles } = require('./test-files.js')
 const root = path.resolve(__dirname, '..')
 // pool-reentrancy: a Registrar calling back into its pool; deregister-once: a
 // closed arena collected later; io-uring-registrar and io-uring-ownership: real
-// rings, descriptors closed by someone else, slots two registrars want.
-const testNames = ['hostile', 'fuzz', 'arena', 'rio-simulated', 'memory-release', 'pool-close', 'pool-reentrancy', 'deregister-once', 'io-uring-registrar', 'io-uring-ownership']
+// rings, descriptors closed by someone else, slots two registrars want;
+// arena-sharing: one mapping attached, closed and terminated in several threads.
+const testNames = ['hostile', 'fuzz', 'arena', 'arena-sharing', 'rio-simulated', 'memory-release', 'pool-close', 'pool-reentrancy', 'deregister-once', 'io-uring-registrar', 'io-uring-ownership']
 
 async function main() {
   if (process.platform !== 'linux') {

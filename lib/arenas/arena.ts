@@ -5,7 +5,13 @@
 // while refs > 0, then deregisters, detaches every view and frees, in that
 // order. An arena dropped without close() is deregistered by a finalizer and
 // its memory freed with its last view: a safety net, not a way to work.
-import { binding, type NativeArena } from './native.js'
+//
+// Threads: share() gives a descriptor from which Arena.attach() makes, in
+// any thread, an arena over the same memory and registration, with views of
+// its own. The memory stays mapped and registered until every thread's arena
+// over it is closed or gone (native/core/shared_mapping.h); the creator's
+// close() counts the other threads' open arenas among its refs.
+import { binding, type NativeArena, type RegistrationKind } from './native.js'
 import { platform } from './platform.js'
 import { optionalBoolean, optionsObject } from '../arguments.js'
 import {
@@ -42,7 +48,17 @@ export interface ArenaOptions {
   largePages?: boolean
 }
 
-export type RegistrationKind = 'rio' | 'custom' | 'none'
+export type { RegistrationKind } from './native.js'
+
+/** What arena.share() gives and Arena.attach() takes: plain data, for postMessage() or workerData. */
+export interface ArenaDescriptor {
+  readonly type: 'rio-buffer-pool/arena'
+  /** Names the memory to the addon while some thread has it open: a capability, not an address. */
+  readonly token: string
+  readonly size: number
+}
+
+const ARENA_DESCRIPTOR = 'rio-buffer-pool/arena'
 
 /** The largest arena: a RIO_BUF offset and RIORegisterBuffer's length are 32-bit. */
 export function maxArenaSize(): number {
@@ -94,10 +110,12 @@ function deregisterCustom({ registrar, id }: Registration): void {
 
 // Holds the native arena (not the Arena), so a Registrar is called before
 // the native finalizer frees the memory. Only custom registrations are
-// registered here: the native finalizer deregisters RIO itself.
+// registered here: the native finalizer deregisters RIO itself. While
+// another thread still has the memory open, its I/O may use the
+// registration: it is left to the Registrar (its ring's close) instead.
 const unclosed = new FinalizationRegistry<Registration>(registration => {
   try {
-    deregisterCustom(registration)
+    if (registration.native.users <= 1) deregisterCustom(registration)
   } catch {
     // Nobody is left to tell.
   }
@@ -127,6 +145,13 @@ export function adoptedArenas(options: ArenaOptions): { open(size: number, lease
 // %TypedArray%.prototype.byteLength, which no property set on a view shadows.
 const byteLengthOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, 'byteLength')!.get!
 
+/** The token of a descriptor from share(), each field read once; null for anything else. */
+function descriptorToken(descriptor: unknown): string | null {
+  if (typeof descriptor !== 'object' || descriptor === null) return null
+  const { type, token } = descriptor as { type?: unknown; token?: unknown }
+  return type === ARENA_DESCRIPTOR && typeof token === 'string' && /^[0-9a-f]{32}$/.test(token) ? token : null
+}
+
 /** Throws ERR_INVALID_THIS unless receiver is an Arena; assigned in Arena's static block. */
 let checkArena: (receiver: unknown) => void
 // Only Arena.create passes it: `new Arena` is refused.
@@ -146,6 +171,9 @@ export class Arena {
   #registration: Registration
   #buffer: Buffer
   #refs = 0
+  // Made by Arena.attach(): the memory is another thread's (or another
+  // arena's), and its Registrar, if any, is not called from here.
+  #attached = false
   #closed = false
   #closing = false
   // An adopting pool derives its leases in the arena on demand (from its
@@ -165,8 +193,9 @@ export class Arena {
     }
   }
 
-  private constructor(token: symbol, registration: Registration, kind: RegistrationKind) {
+  private constructor(token: symbol, registration: Registration, kind: RegistrationKind, attached = false) {
     if (token !== constructing) throw illegalConstructor('Arena')
+    this.#attached = attached
     const { native, id } = registration
     this.#registration = registration
     this.size = native.size
@@ -217,6 +246,49 @@ export class Arena {
   }
 
   /**
+   * An arena over the memory a descriptor from share() names, in this
+   * thread (any thread of the process), with the same registration id and
+   * views of its own. Throws ERR_INVALID_ARG_TYPE for anything else, and
+   * RIOPOOL_CLOSED once no thread has the memory open any more.
+   */
+  static attach(descriptor: ArenaDescriptor): Arena {
+    const token = descriptorToken(descriptor)
+    if (token === null) throw invalidArgType('descriptor', 'an arena descriptor from arena.share()', descriptor)
+    let native: NativeArena
+    try {
+      native = new binding.NativeArena(token)
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code !== 'RIOPOOL_CLOSED') throw error
+      throw new PoolError('RIOPOOL_CLOSED', 'The shared arena has been closed in every thread; ask its owner for a new one')
+    }
+    return new Arena(constructing, { native, registrar: null, id: native.sharedId }, native.sharedKind ?? 'none', true)
+  }
+
+  /**
+   * A descriptor for Arena.attach() in another thread (post it, or pass it
+   * in workerData). Until every thread's arena over the memory is closed or
+   * gone, the memory stays mapped and registered, and this arena's close()
+   * (when this thread made it) throws RIOPOOL_BUSY.
+   */
+  share(): ArenaDescriptor {
+    checkArena(this)
+    if (this.#closed) throw new PoolError('RIOPOOL_CLOSED', 'The arena is closed')
+    if (this.#leases !== null) throw invalidState('This arena belongs to a BufferPool, which alone hands out its memory')
+    const { native, id } = this.#registration
+    if (!native.osMemory) {
+      throw invalidState('This runtime refuses external ArrayBuffers (a V8 sandbox, as in Electron), so the arena is V8-owned memory, which cannot be shared with other threads')
+    }
+    const token = native.share(this.registration, this.registration === 'custom' ? id : null)
+    return { type: ARENA_DESCRIPTOR, token, size: this.size }
+  }
+
+  /** Whether Arena.attach() made this arena (over memory another arena shared). */
+  get attached(): boolean {
+    checkArena(this)
+    return this.#attached
+  }
+
+  /**
    * The whole arena as one zero-copy Buffer; zero-length once closed. If a
    * transfer (a BYOB read, ArrayBuffer.prototype.transfer()) detached the
    * last one, a new one over the same memory.
@@ -230,10 +302,14 @@ export class Arena {
     return (this.#buffer = Buffer.from(native.arrayBuffer, native.byteOffset, native.size))
   }
 
-  /** Outstanding users: close() waits for these to reach zero. */
+  /**
+   * Outstanding users: close() waits for these to reach zero. For the arena
+   * that shared its memory, other threads' open arenas over it count.
+   */
   get refs(): number {
     checkArena(this)
-    return this.#refs + (this.#leases === null ? 0 : this.#leases())
+    const otherThreads = this.#attached || this.#closed ? 0 : Math.max(0, this.#registration.native.users - 1)
+    return this.#refs + otherThreads + (this.#leases === null ? 0 : this.#leases())
   }
 
   get closed(): boolean {

@@ -2,6 +2,8 @@
 import * as path from 'node:path'
 import type { SystemErrorInfo } from '../errors.js'
 
+export type RegistrationKind = 'rio' | 'custom' | 'none'
+
 export interface NativePlatformInfo {
   os: string
   pageSize: number
@@ -20,13 +22,24 @@ export interface NativeArena {
   readonly largePages: boolean
   /** False when the memory is V8's (a runtime that refuses external buffers): never registered. */
   readonly osMemory: boolean
+  /** Open arenas over this memory in every thread (0 once closed, or for V8 memory). */
+  readonly users: number
+  /** How the creator registered the memory, as share() recorded it; null until shared. */
+  readonly sharedKind: RegistrationKind | null
+  readonly sharedId: bigint | null
   registerRio(): bigint
-  /** Deregisters RIO (the only way it is ever deregistered), unlocks, detaches, frees. */
+  /** The token another thread attaches with (`new NativeArena(token)`); records the registration on the first call. */
+  share(kind: RegistrationKind, id?: bigint | null): string
+  /** Drops this arena's use (the process's last deregisters RIO and unlocks), detaches, frees with the last view. */
   close(): void
 }
 
 interface Binding {
-  NativeArena: new (size: number, lock: boolean, largePages: boolean) => NativeArena
+  NativeArena: {
+    new (size: number, lock: boolean, largePages: boolean): NativeArena
+    /** Attaches to shared memory; throws an error with code RIOPOOL_CLOSED when it has no users left. */
+    new (token: string): NativeArena
+  }
   platformInfo(): NativePlatformInfo
   /** Windows only (GetProcessMemoryInfo); null elsewhere. */
   processMemory(): { workingSet: number; commit: number } | null

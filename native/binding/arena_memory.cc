@@ -1,9 +1,9 @@
 // ArenaMemory (arena_memory.h): the count of views that can still reach the
-// pages, the teardown sentinel, and the one unmap. The OS calls are
-// core/platform.h's; external buffers are made through build_variant.h.
+// pages, the teardown sentinel, and this environment's one letting go of
+// them (SharedMapping unmaps after the last). External buffers are made
+// through build_variant.h.
 #include "arena_memory.h"
 
-#include "../core/platform.h"
 #include "build_variant.h"
 
 namespace rbp {
@@ -19,16 +19,7 @@ struct TeardownSentinel {
   char byte = 0;        // what its buffer spans
 };
 
-ArenaMemory::ArenaMemory(napi_env env, void* base, size_t size, bool large_pages)
-    : env_(env), base_(base), size_(size), large_pages_(large_pages) {}
-
-OsError ArenaMemory::Map(napi_env env, size_t size, bool want_large_pages, ArenaMemory** out) {
-  void* base = nullptr;
-  bool large_pages = false;
-  OsError err = memory_map(size, want_large_pages, &base, &large_pages);
-  if (!err.failed()) *out = new ArenaMemory(env, base, size, large_pages);
-  return err;
-}
+ArenaMemory::ArenaMemory(napi_env env, SharedMapping* mapping) : env_(env), mapping_(mapping) {}
 
 napi_status ArenaMemory::NewView(napi_value* result) {
   auto* view = new ArenaView{this};
@@ -36,7 +27,7 @@ napi_status ArenaMemory::NewView(napi_value* result) {
   reachable_++;
   unfinalized_++;
   napi_value buffer = nullptr;
-  napi_status status = create_external_buffer(env_, size_, base_, FinalizeView, view, &buffer);
+  napi_status status = create_external_buffer(env_, mapping_->size(), mapping_->base(), FinalizeView, view, &buffer);
   if (status != napi_ok) {
     // These two are answered before anything is made; after any other
     // failure a finalizer may still come, so the view stays counted.
@@ -99,7 +90,7 @@ void ArenaMemory::LetGo(bool detach) {
     napi_reference_unref(env_, current_, &count);
   }
   unfinalized_--;
-  MaybeUnmap();
+  MaybeDropReacher();
   MaybeDelete();
 }
 
@@ -143,7 +134,7 @@ void ArenaMemory::ViewFinalized(ArenaView* view) {
   if (view == current_view_) current_view_ = nullptr;
   delete view;
   unfinalized_--;
-  MaybeUnmap();
+  MaybeDropReacher();
   MaybeDelete();
 }
 
@@ -168,10 +159,10 @@ void ArenaMemory::OnTeardown() {
   sentinel_ref_ = nullptr;  // the environment deletes it
 }
 
-void ArenaMemory::MaybeUnmap() {
-  if (unmapped_ || !arena_gone_ || reachable_ > 0 || leaked_) return;
-  unmapped_ = true;
-  memory_unmap(base_, size_, large_pages_);  // nothing useful to do on failure
+void ArenaMemory::MaybeDropReacher() {
+  if (reacher_dropped_ || !arena_gone_ || reachable_ > 0 || leaked_) return;
+  reacher_dropped_ = true;
+  mapping_->DropReacher();  // unmaps after the process's last
 }
 
 void ArenaMemory::MaybeDelete() {

@@ -13,8 +13,9 @@
 //   - at teardown, a view nobody else detached dies with the environment,
 //     but one detached by someone else ("escaped") may live on elsewhere: its
 //     memory is then never unmapped (a bounded leak, one arena per escape).
-// The pages are unmapped once the arena has let go and no view can reach
-// them. Teardown is told by a sentinel: a one-byte external buffer made
+// This environment lets go of the pages (its reacher in the process-wide
+// SharedMapping, which unmaps them after the last) once the arena has let go
+// and no view can reach them. Teardown is told by a sentinel: a one-byte external buffer made
 // after every view and held strongly, so its finalizer runs only at
 // teardown, and (Node cleans such buffers newest first) before the views'
 // own, while an escaped view can still be told from one that Node detaches.
@@ -27,6 +28,7 @@
 #include <cstddef>
 
 #include "../core/os_error.h"
+#include "../core/shared_mapping.h"
 
 namespace rbp {
 
@@ -35,8 +37,8 @@ struct TeardownSentinel;
 
 class ArenaMemory {
  public:
-  // Maps size bytes (see memory_map); on success *out owns them.
-  static OsError Map(napi_env env, size_t size, bool want_large_pages, ArenaMemory** out);
+  // This environment's reach of mapping, whose reacher it takes over.
+  ArenaMemory(napi_env env, SharedMapping* mapping);
 
   // The current view's ArrayBuffer, first made or, if someone else detached
   // the last one, made anew over the same pages. After LetGo(), whatever
@@ -49,12 +51,10 @@ class ArenaMemory {
   // last view does. Deletes this object when nothing needs it any more.
   void LetGo(bool detach);
 
-  char* base() const { return static_cast<char*>(base_); }
-  size_t size() const { return size_; }
-  bool large_pages() const { return large_pages_; }
+  char* base() const { return mapping_->base(); }
+  size_t size() const { return mapping_->size(); }
 
  private:
-  ArenaMemory(napi_env env, void* base, size_t size, bool large_pages);
   napi_status NewView(napi_value* result);
   void ViewFinalized(ArenaView* view);
   void NewSentinel();
@@ -62,15 +62,13 @@ class ArenaMemory {
   void OnTeardown();
   bool CurrentEscaped();
   void Settle(ArenaView* view);
-  void MaybeUnmap();
+  void MaybeDropReacher();
   void MaybeDelete();
   static void FinalizeView(napi_env env, void* data, void* hint);
   static void FinalizeSentinel(napi_env env, void* data, void* hint);
 
   napi_env env_;
-  void* base_;
-  size_t size_;
-  bool large_pages_;
+  SharedMapping* const mapping_;
   napi_ref current_ = nullptr;  // strong while the arena holds it, weak after
   ArenaView* current_view_ = nullptr;
   int reachable_ = 0;    // views that may still reach the pages
@@ -80,7 +78,7 @@ class ArenaMemory {
   bool arena_gone_ = false;
   bool env_gone_ = false;
   bool leaked_ = false;  // an escaped view outlived the environment
-  bool unmapped_ = false;
+  bool reacher_dropped_ = false;
 };
 
 }  // namespace rbp

@@ -46,6 +46,10 @@ Napi::Error construct_call_required(Napi::Env env, const char* type) {
   return with_code(Napi::TypeError::New(env, message), "ERR_CONSTRUCT_CALL_REQUIRED");
 }
 
+Napi::Error pool_condition(Napi::Env env, const char* code, const std::string& message) {
+  return with_code(Napi::Error::New(env, message), code);
+}
+
 Napi::Object os_error_info(Napi::Env env, const OsError& error) {
   ErrorName name = describe(error);
   Napi::Object info = Napi::Object::New(env);

@@ -15,6 +15,8 @@ Napi::Error out_of_range(Napi::Env env, const char* name, const std::string& exp
 Napi::Error invalid_state(Napi::Env env, const std::string& message);
 Napi::Error invalid_this(Napi::Env env, const char* type);
 Napi::Error construct_call_required(Napi::Env env, const char* type);
+// A pool condition (RIOPOOL_*): lib/ rethrows it as a PoolError.
+Napi::Error pool_condition(Napi::Env env, const char* code, const std::string& message);
 
 // Precondition: error.failed().
 Napi::Error os_error(Napi::Env env, const OsError& error, const char* doing);

@@ -68,12 +68,16 @@ Napi::Function NativeArena::Define(Napi::Env env) {
       {"size", nullptr, nullptr, guarded<GetSize>, nullptr, nullptr, attrs, nullptr},
       {"largePages", nullptr, nullptr, guarded<GetLargePages>, nullptr, nullptr, attrs, nullptr},
       {"osMemory", nullptr, nullptr, guarded<GetOsMemory>, nullptr, nullptr, attrs, nullptr},
+      {"users", nullptr, nullptr, guarded<GetUsers>, nullptr, nullptr, attrs, nullptr},
+      {"sharedKind", nullptr, nullptr, guarded<GetSharedKind>, nullptr, nullptr, attrs, nullptr},
+      {"sharedId", nullptr, nullptr, guarded<GetSharedId>, nullptr, nullptr, attrs, nullptr},
   };
   // Methods go on the prototype afterwards: napi_define_class would give
   // them V8's signature check, whose "Illegal invocation" carries no code.
   const auto method_attrs = static_cast<napi_property_attributes>(napi_writable | napi_configurable);
   const napi_property_descriptor methods[] = {
       {"registerRio", nullptr, guarded<RegisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"share", nullptr, guarded<Share>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"close", nullptr, guarded<Close>, nullptr, nullptr, nullptr, method_attrs, nullptr},
   };
   napi_value ctor;
@@ -87,24 +91,27 @@ Napi::Function NativeArena::Define(Napi::Env env) {
   return Napi::Function(env, ctor);
 }
 
-// new NativeArena(size, lock, largePages)
+// new NativeArena(size, lock, largePages), or new NativeArena(token)
 Napi::Value NativeArena::New(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.NewTarget().IsEmpty()) throw construct_call_required(env, "NativeArena");
-  const size_t size = arena_size_arg(info);
-  const bool lock = bool_arg(info, 1, "lock");
-  const bool want_large_pages = bool_arg(info, 2, "largePages");
-
   std::unique_ptr<NativeArena> arena(new NativeArena());
-  arena->size_ = size;
-  arena->MapMemory(env, want_large_pages);
-  if (lock) {
-    OsError err = memory_lock(arena->base_, size);
-    if (err.failed()) {
-      arena->LetGoOfMemory(true);  // nobody saw it: detached and unmapped now
-      throw os_error(env, err, lock_failure_hint(err));
+  if (info[0].IsString()) {
+    arena->AttachMemory(env, info[0].As<Napi::String>().Utf8Value());
+  } else {
+    const size_t size = arena_size_arg(info);
+    const bool lock = bool_arg(info, 1, "lock");
+    const bool want_large_pages = bool_arg(info, 2, "largePages");
+    arena->size_ = size;
+    arena->MapMemory(env, want_large_pages);
+    if (lock) {
+      OsError err = arena->mapping_ != nullptr ? arena->mapping_->Lock() : memory_lock(arena->base_, size);
+      if (err.failed()) {
+        arena->DropUser();
+        arena->LetGoOfMemory(true);  // nobody saw it: detached and unmapped now
+        throw os_error(env, err, lock_failure_hint(err));
+      }
     }
-    arena->locked_ = true;
   }
 
   napi_value self = info.This();
@@ -115,18 +122,35 @@ Napi::Value NativeArena::New(const Napi::CallbackInfo& info) {
 }
 
 void NativeArena::MapMemory(Napi::Env env, bool want_large_pages) {
-  OsError err = ArenaMemory::Map(env, size_, want_large_pages, &memory_);
+  OsError err = SharedMapping::Map(size_, want_large_pages, &mapping_);
   if (err.failed()) throw os_error(env, err, "cannot allocate the arena");
-  base_ = memory_->base();
-  large_pages_ = memory_->large_pages();
+  memory_ = new ArenaMemory(env, mapping_);
+  base_ = mapping_->base();
+  large_pages_ = mapping_->large_pages();
   napi_value array_buffer;
   napi_status status = memory_->CurrentBuffer(&array_buffer);
   if (status == napi_ok) return;
+  DropUser();
   LetGoOfMemory(false);  // no view was made: unmapped now
   base_ = nullptr;
   large_pages_ = false;
   if (status != napi_no_external_buffers_allowed) NAPI_THROW_IF_FAILED_VOID(env, status);
   TakeV8Memory(env);
+}
+
+void NativeArena::AttachMemory(Napi::Env env, const std::string& token) {
+  mapping_ = SharedMapping::Attach(token);
+  if (mapping_ == nullptr) throw pool_condition(env, "RIOPOOL_CLOSED", "The shared arena is closed in every thread");
+  memory_ = new ArenaMemory(env, mapping_);
+  base_ = mapping_->base();
+  size_ = mapping_->size();
+  large_pages_ = mapping_->large_pages();
+  napi_value array_buffer;
+  napi_status status = memory_->CurrentBuffer(&array_buffer);
+  if (status == napi_ok) return;
+  DropUser();
+  LetGoOfMemory(false);
+  NAPI_THROW_IF_FAILED_VOID(env, status);
 }
 
 void NativeArena::TakeV8Memory(Napi::Env env) {
@@ -146,10 +170,7 @@ void NativeArena::TakeV8Memory(Napi::Env env) {
 NativeArena::~NativeArena() {
   // Never closed: the safety net (a finalizer, or the environment's teardown).
   // The pages stay while a view of them may live.
-  if (!closed_) {
-    Deregister();
-    Unlock();
-  }
+  DropUser();
   LetGoOfMemory(false);
 }
 
@@ -165,17 +186,11 @@ void NativeArena::RequireOpen(Napi::Env env) const {
   if (closed_) throw invalid_state(env, "The arena is closed");
 }
 
-void NativeArena::Deregister() {
-  if (!registered_) return;
-  rio_deregister(buffer_id_);
-  registered_ = false;
-  buffer_id_ = kRioInvalidBufferId;
-}
-
-void NativeArena::Unlock() {
-  if (!locked_) return;
-  memory_unlock(base_, size_);
-  locked_ = false;
+void NativeArena::DropUser() {
+  // The process's last user deregisters and unlocks, in whichever thread.
+  if (mapping_ == nullptr) return;
+  mapping_->DropUser();
+  mapping_ = nullptr;
 }
 
 void NativeArena::LetGoOfMemory(bool detach) {
@@ -219,18 +234,71 @@ Napi::Value NativeArena::GetOsMemory(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), arena.v8_buffer_.IsEmpty());
 }
 
+Napi::Value NativeArena::GetUsers(const Napi::CallbackInfo& info) {
+  const NativeArena& arena = From(info);
+  return Napi::Number::New(info.Env(), arena.mapping_ == nullptr ? 0 : arena.mapping_->users());
+}
+
+namespace {
+
+const char* registration_name(Registration kind) {
+  switch (kind) {
+    case Registration::kRio: return "rio";
+    case Registration::kCustom: return "custom";
+    default: return "none";
+  }
+}
+
+}  // namespace
+
+Napi::Value NativeArena::GetSharedKind(const Napi::CallbackInfo& info) {
+  const NativeArena& arena = From(info);
+  if (arena.mapping_ == nullptr) return info.Env().Null();
+  return Napi::String::New(info.Env(), registration_name(arena.mapping_->shared_kind()));
+}
+
+Napi::Value NativeArena::GetSharedId(const Napi::CallbackInfo& info) {
+  const NativeArena& arena = From(info);
+  if (arena.mapping_ == nullptr || arena.mapping_->shared_kind() == Registration::kNone) return info.Env().Null();
+  return Napi::BigInt::New(info.Env(), arena.mapping_->shared_id());
+}
+
 Napi::Value NativeArena::RegisterRio(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NativeArena& arena = From(info);
   arena.RequireOpen(env);
-  if (arena.registered_) throw invalid_state(env, "The arena is already registered");
-  if (!arena.v8_buffer_.IsEmpty()) throw invalid_state(env, "V8-owned memory cannot be registered");
+  if (arena.mapping_ == nullptr) throw invalid_state(env, "V8-owned memory cannot be registered");
+  if (arena.mapping_->rio_registered()) throw invalid_state(env, "The arena is already registered");
+  if (arena.mapping_->users() != 1 || arena.mapping_->shared_kind() != Registration::kNone)
+    throw invalid_state(env, "Only an arena not yet shared can be registered");
   RioBufferId id = kRioInvalidBufferId;
-  OsError err = rio_register(arena.base_, arena.size_, &id);
+  OsError err = arena.mapping_->RegisterRio(&id);
   if (err.failed()) throw os_error(env, err, "cannot register the arena with RIO");
-  arena.registered_ = true;
-  arena.buffer_id_ = id;
   return Napi::BigInt::New(env, static_cast<uint64_t>(id));
+}
+
+// share(kind, customId): the token other threads attach with.
+Napi::Value NativeArena::Share(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NativeArena& arena = From(info);
+  arena.RequireOpen(env);
+  if (arena.mapping_ == nullptr) throw invalid_state(env, "V8-owned memory cannot be shared with other threads");
+  if (!info[0].IsString()) throw invalid_arg_type(env, "kind", "string");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  Registration kind = Registration::kNone;
+  uint64_t custom_id = 0;
+  if (name == "custom") {
+    if (!info[1].IsBigInt()) throw invalid_arg_type(env, "id", "bigint");
+    bool lossless = false;
+    custom_id = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+    kind = Registration::kCustom;
+  } else if (name == "rio") {
+    if (!arena.mapping_->rio_registered()) throw invalid_state(env, "The arena is not registered with RIO");
+    kind = Registration::kRio;
+  } else if (name != "none") {
+    throw invalid_arg_type(env, "kind", "'none', 'rio' or 'custom'");
+  }
+  return Napi::String::New(env, arena.mapping_->Share(kind, custom_id));
 }
 
 Napi::Value NativeArena::Close(const Napi::CallbackInfo& info) {
@@ -238,8 +306,7 @@ Napi::Value NativeArena::Close(const Napi::CallbackInfo& info) {
   if (!arena.closed_) {
     // Each step finishes before its state changes, so nothing is lost if
     // a later one cannot run: the memory then goes with its last view.
-    arena.Deregister();
-    arena.Unlock();
+    arena.DropUser();
     arena.closed_ = true;
     arena.LetGoOfMemory(true);
   }

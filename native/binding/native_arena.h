@@ -3,10 +3,15 @@
 // unlock, detach, free.
 //
 // This layer alone owns a RIO registration: registerRio() makes it, and
-// close() (or, for an arena never closed, the finalizer) is the only place
-// that gives it back. JS has no way to deregister RIO on its own, so the
-// order above cannot be broken from there. (A JS Registrar's registration is
-// JS's: lib/arenas/arena.ts gives it back before close().)
+// the close() (or, for an arena never closed, the finalizer) of the
+// process's last arena over the memory is the only place that gives it back
+// (SharedMapping). JS has no way to deregister RIO on its own, so the order
+// above cannot be broken from there. (A JS Registrar's registration is JS's:
+// lib/arenas/arena.ts gives it back before close().)
+//
+// `new NativeArena(token)` attaches to memory another arena shared (in any
+// thread): a second arena over the same pages and registration, with views
+// of its own in this environment.
 //
 // Every entry point first checks that its receiver is a NativeArena made by
 // this very binary (a type tag), so another addon's wrapped object, a plain
@@ -16,6 +21,7 @@
 #include <napi.h>
 
 #include "../core/rio.h"
+#include "../core/shared_mapping.h"
 
 namespace rbp {
 
@@ -41,30 +47,35 @@ class NativeArena {
   static Napi::Value GetSize(const Napi::CallbackInfo& info);
   static Napi::Value GetLargePages(const Napi::CallbackInfo& info);
   static Napi::Value GetOsMemory(const Napi::CallbackInfo& info);
+  static Napi::Value GetUsers(const Napi::CallbackInfo& info);
+  static Napi::Value GetSharedKind(const Napi::CallbackInfo& info);
+  static Napi::Value GetSharedId(const Napi::CallbackInfo& info);
   static Napi::Value RegisterRio(const Napi::CallbackInfo& info);
+  static Napi::Value Share(const Napi::CallbackInfo& info);
   static Napi::Value Close(const Napi::CallbackInfo& info);
 
   void MapMemory(Napi::Env env, bool want_large_pages);
+  void AttachMemory(Napi::Env env, const std::string& token);
   void TakeV8Memory(Napi::Env env);
   void RequireOpen(Napi::Env env) const;
-  void Deregister();
-  void Unlock();
+  void DropUser();
   void LetGoOfMemory(bool detach);
 
   char* base_ = nullptr;  // page aligned
   size_t size_ = 0;
   bool large_pages_ = false;
-  // OS memory (VirtualAlloc/mmap), which outlives this object while a view
-  // may reach it; null once let go, or when the memory is V8's.
+  // This arena's user of the process-wide mapping (its lock and RIO
+  // registration); null once closed or finalized, or when the memory is V8's.
+  SharedMapping* mapping_ = nullptr;
+  // This environment's reach of the OS memory (VirtualAlloc/mmap), which
+  // outlives this object while a view may reach it; null once let go, or
+  // when the memory is V8's.
   ArenaMemory* memory_ = nullptr;
   // Under a V8 sandbox (Electron) the memory is V8's: one ArrayBuffer, the
   // arena page aligned inside it at byte_offset_. Never registered: a
   // transfer of that ArrayBuffer would free it behind the registration.
   Napi::Reference<Napi::ArrayBuffer> v8_buffer_;
   size_t byte_offset_ = 0;
-  bool locked_ = false;
-  bool registered_ = false;
-  RioBufferId buffer_id_ = kRioInvalidBufferId;
   bool closed_ = false;
 };
 

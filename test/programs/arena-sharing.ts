@@ -1,0 +1,266 @@
+// Run as its own process: one arena's memory shared between threads
+// (arena.share(), Arena.attach()). argv[2] names the scenario; prints, as
+// JSON, what the test checks. Every wait has a deadline, so a broken count
+// shows as an error, not a hang.
+import * as fs from 'node:fs'
+import { Worker } from 'node:worker_threads'
+import type * as Pool from '../../lib/index.js'
+import type * as Native from '../../lib/arenas/native.js'
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { Arena } = require('../../lib/index.js') as typeof Pool
+const { binding } = require('../../lib/arenas/native.js') as typeof Native
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+interface SimulatedRio {
+  counters(): { registered: number; deregistered: number; live: number }
+  isRegistered(id: bigint): boolean
+}
+const sim = (binding as { simulatedRio?: SimulatedRio }).simulatedRio ?? null
+const registration = sim ? 'required' : 'off'
+
+const lib = require.resolve('../../lib/index.js')
+
+function until(condition: () => boolean, what: string, ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (condition()) resolve()
+      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`))
+      else setTimeout(check, 5)
+    }
+    check()
+  })
+}
+
+/**
+ * Whether any mapping of this process covers address (Linux; null
+ * elsewhere). Not "starts at": the kernel merges neighbouring anonymous
+ * mappings into one line.
+ */
+function mapped(address: bigint): boolean | null {
+  if (process.platform !== 'linux') return null
+  return fs.readFileSync('/proc/self/maps', 'utf8').split('\n').some(line => {
+    const [start, end] = (line.split(' ')[0] ?? '').split('-')
+    return start !== undefined && end !== undefined && BigInt(`0x${start}`) <= address && address < BigInt(`0x${end}`)
+  })
+}
+
+// Listened for from the start: a worker may post and exit before anyone awaits it.
+const exits = new WeakMap<Worker, Promise<number>>()
+const firstMessages = new WeakMap<Worker, Promise<unknown>>()
+
+function worker(source: string, workerData: unknown): Worker {
+  const w = new Worker(`const { Arena } = require(${JSON.stringify(lib)});\n${source}`, { eval: true, workerData })
+  exits.set(w, new Promise(resolve => w.once('exit', resolve)))
+  firstMessages.set(w, new Promise((resolve, reject) => {
+    w.once('message', resolve)
+    w.once('error', reject)
+  }))
+  return w
+}
+
+function message(w: Worker): Promise<unknown> {
+  return firstMessages.get(w)!
+}
+
+function exit(w: Worker): Promise<number> {
+  return exits.get(w)!
+}
+
+const scenarios: Record<string, () => Promise<unknown>> = {
+  // A worker writes every page through its own view; the main thread reads them.
+  async 'worker-writes'() {
+    const arena = Arena.create(1 << 20, { registration })
+    const w = worker(`
+      const { workerData, parentPort } = require('node:worker_threads')
+      const arena = Arena.attach(workerData)
+      for (let page = 0; page < arena.size / 4096; page++) arena.buffer[page * 4096 + 7] = page & 255
+      parentPort.postMessage({ address: arena.address, bufferId: arena.bufferId, registration: arena.registration, attached: arena.attached, refs: arena.refs })
+      arena.close()
+    `, arena.share())
+    const seen = await message(w) as { address: bigint; bufferId: bigint | null; registration: string; attached: boolean; refs: number }
+    await exit(w)
+    let wrong = 0
+    for (let page = 0; page < arena.size / 4096; page++) if (arena.buffer[page * 4096 + 7] !== (page & 255)) wrong++
+    const refsAfter = arena.refs
+    const address = arena.address
+    arena.close()
+    return {
+      sameAddress: seen.address === arena.address, sameId: seen.bufferId === arena.bufferId, registration: seen.registration,
+      creatorRegistration: arena.registration, attached: seen.attached, workerRefs: seen.refs, wrongPages: wrong,
+      refsAfter, mappedAfterClose: mapped(address),
+    }
+  },
+
+  // A worker attached and writing in a loop is terminated mid-loop: its arena
+  // is finalized with its environment, the creator's refs fall back to 0.
+  async 'terminate-holder'() {
+    const arena = Arena.create(1 << 20, { registration })
+    const w = worker(`
+      const { workerData, parentPort } = require('node:worker_threads')
+      const arena = Arena.attach(workerData)
+      parentPort.postMessage('attached')
+      for (let i = 0; ; i = (i + 4096) % arena.size) arena.buffer[i]++
+    `, arena.share())
+    await message(w)
+    const refsWhileAttached = arena.refs
+    let busy = ''
+    try {
+      arena.close()
+    } catch (error) {
+      busy = (error as { code: string }).code
+    }
+    await w.terminate()
+    await until(() => arena.refs === 0, 'the terminated thread to let go')
+    const address = arena.address
+    const id = arena.bufferId
+    arena.close()
+    return { refsWhileAttached, busy, mappedAfterClose: mapped(address), registeredAfterClose: sim && id !== null ? sim.isRegistered(id) : null }
+  },
+
+  // The creating thread dies: the attached arena keeps the memory, its
+  // bytes and its registration, which goes with the last close.
+  async 'creator-dies'() {
+    const before = sim?.counters() ?? null
+    const w = worker(`
+      const { workerData, parentPort } = require('node:worker_threads')
+      const arena = Arena.create(1 << 20, { registration: workerData })
+      arena.buffer.fill(0x5a)
+      parentPort.postMessage(arena.share())
+      setInterval(() => {}, 1000)
+    `, registration)
+    const descriptor = await message(w) as Pool.ArenaDescriptor
+    const arena = Arena.attach(descriptor)
+    await w.terminate()
+    const afterTerminate = { refs: arena.refs, registered: sim && arena.bufferId !== null ? sim.isRegistered(arena.bufferId) : null }
+    const bytesKept = arena.buffer.every(byte => byte === 0x5a)
+    arena.buffer.fill(1) // still writable
+    const address = arena.address
+    const id = arena.bufferId
+    arena.close()
+    const after = sim?.counters() ?? null
+    return {
+      registration: arena.registration, afterTerminate, bytesKept, mappedAfterClose: mapped(address),
+      registeredAfterClose: sim && id !== null ? sim.isRegistered(id) : null,
+      registrations: before && after ? { registered: after.registered - before.registered, deregistered: after.deregistered - before.deregistered } : null,
+    }
+  },
+
+  // Four workers attach, write and close, over and over, while the creator
+  // holds the arena; a count of each worker's rounds comes back.
+  async 'many-threads'() {
+    const arena = Arena.create(1 << 16, { registration })
+    const descriptor = arena.share()
+    const workers = Array.from({ length: 4 }, (_, k) => worker(`
+      const { workerData, parentPort } = require('node:worker_threads')
+      let rounds = 0, wrongAddress = 0
+      for (; rounds < 300; rounds++) {
+        const arena = Arena.attach(workerData.descriptor)
+        if (arena.address !== workerData.address) wrongAddress++
+        arena.buffer[workerData.k * 64 + (rounds % 64)] = rounds & 255
+        arena.close()
+      }
+      parentPort.postMessage({ rounds, wrongAddress })
+    `, { descriptor, address: arena.address, k }))
+    const results = await Promise.all(workers.map(message)) as { rounds: number; wrongAddress: number }[]
+    await Promise.all(workers.map(exit))
+    const refsAfter = arena.refs
+    arena.close()
+    return { rounds: results.reduce((sum, r) => sum + r.rounds, 0), wrongAddress: results.reduce((sum, r) => sum + r.wrongAddress, 0), refsAfter }
+  },
+
+  // Descriptors that name nothing, or a closed arena, and arenas that cannot be shared.
+  async refusals() {
+    const codes: Record<string, string> = {}
+    const code = (name: string, fn: () => unknown) => {
+      try {
+        fn()
+        codes[name] = 'none'
+      } catch (error) {
+        codes[name] = `${(error as Error).name}:${(error as { code?: string }).code}`
+      }
+    }
+    const arena = Arena.create(65536, { registration: 'off' })
+    const descriptor = arena.share()
+    code('forged', () => Arena.attach({ ...descriptor, token: '0'.repeat(32) }))
+    code('not-hex', () => Arena.attach({ ...descriptor, token: 'x'.repeat(32) }))
+    code('wrong-type', () => Arena.attach({ ...descriptor, type: 'other' } as never))
+    code('null', () => Arena.attach(null as never))
+    code('string', () => Arena.attach(descriptor.token as never))
+    // Each field is read once: a getter that answers differently the second time gains nothing.
+    let reads = 0
+    code('getter', () => Arena.attach({ type: 'rio-buffer-pool/arena', size: 1, get token() { return reads++ === 0 ? descriptor.token : 'y' } } as never).close())
+    code('native-long', () => new binding.NativeArena('a'.repeat(100000)))
+    code('native-empty', () => new binding.NativeArena(''))
+    const attached = Arena.attach(descriptor)
+    code('attached-shares', () => attached.share().token === descriptor.token || (() => { throw new Error('another token') })())
+    attached.close()
+    arena.close()
+    code('closed-creator', () => arena.share())
+    code('after-close', () => Arena.attach(descriptor))
+    return { codes, getterReads: reads }
+  },
+
+  // A Registrar's registration: attached arenas report its id, and only
+  // the creator's close() (the last) gives it back, once.
+  async 'custom-registrar'() {
+    const calls: string[] = []
+    const registrar = {
+      register: () => { calls.push('register'); return 7n },
+      deregister: (id: bigint) => { calls.push(`deregister ${id}`) },
+    }
+    const arena = Arena.create(65536, { registration: registrar })
+    const attached = Arena.attach(arena.share())
+    const seen = { registration: attached.registration, bufferId: attached.bufferId }
+    let busy = ''
+    try {
+      arena.close()
+    } catch (error) {
+      busy = (error as { code: string }).code
+    }
+    attached.close()
+    const callsBeforeCreatorClose = calls.length
+    arena.close()
+    return { seen, busy, callsBeforeCreatorClose, calls }
+  },
+
+  // An attached thread transfers its view away (ArrayBuffer.prototype
+  // .transfer, Node 21+: the view escapes its count), closes its arena and
+  // keeps writing through the escaped view while the creator closes too:
+  // the pages stay mapped for good (a bounded leak) and nothing crashes.
+  async 'escaped-view'() {
+    const arena = Arena.create(1 << 16, { registration: 'off' })
+    const w = worker(`
+      const { workerData, parentPort } = require('node:worker_threads')
+      const arena = Arena.attach(workerData)
+      const escaped = new Uint8Array(arena.buffer.buffer.transfer())
+      arena.close()
+      escaped[3] = 77
+      parentPort.postMessage('escaped')
+      parentPort.once('message', () => { escaped[4] = 5; parentPort.postMessage(escaped[3] + escaped[4]) })
+    `, arena.share())
+    await message(w)
+    await until(() => arena.refs === 0, 'the worker to close')
+    const seenByCreator = arena.buffer[3]
+    const address = arena.address
+    arena.close()
+    const afterBoth = new Promise(resolve => w.once('message', resolve))
+    w.postMessage('write again')
+    const sum = await afterBoth
+    await exit(w)
+    return { seenByCreator, sum, mappedAfterClose: mapped(address) }
+  },
+}
+
+const scenario = scenarios[process.argv[2] ?? '']
+if (!scenario) throw new Error(`unknown scenario ${process.argv[2]}`)
+// A scenario whose awaits drain the event loop leaves this set: no silent success.
+process.exitCode = 2
+scenario().then(result => {
+  process.stdout.write(JSON.stringify(result, (_key, value: unknown) => typeof value === 'bigint' ? value.toString() : value))
+  process.exitCode = 0
+}, error => {
+  console.error(error)
+  process.exitCode = 1
+})
