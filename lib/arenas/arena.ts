@@ -145,10 +145,20 @@ export function adoptedArenas(options: ArenaOptions): { open(size: number, lease
 // %TypedArray%.prototype.byteLength, which no property set on a view shadows.
 const byteLengthOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, 'byteLength')!.get!
 
-/** The token of a descriptor from share(), each field read once; null for anything else. */
+/**
+ * The token of a descriptor from share(), each field read once; null for
+ * anything else, an object whose fields cannot be read (a revoked proxy, a
+ * throwing getter) included.
+ */
 function descriptorToken(descriptor: unknown): string | null {
   if (typeof descriptor !== 'object' || descriptor === null) return null
-  const { type, token } = descriptor as { type?: unknown; token?: unknown }
+  let type: unknown
+  let token: unknown
+  try {
+    ({ type, token } = descriptor as { type?: unknown; token?: unknown })
+  } catch {
+    return null
+  }
   return type === ARENA_DESCRIPTOR && typeof token === 'string' && /^[0-9a-f]{32}$/.test(token) ? token : null
 }
 

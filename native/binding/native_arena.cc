@@ -44,6 +44,14 @@ size_t arena_size_arg(const Napi::CallbackInfo& info) {
   return static_cast<size_t>(size);
 }
 
+bool is_token(const std::string& text) {
+  if (text.size() != 32) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 bool bool_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   if (!info[index].IsBoolean()) throw invalid_arg_type(info.Env(), name, "boolean");
   return info[index].As<Napi::Boolean>().Value();
@@ -97,7 +105,9 @@ Napi::Value NativeArena::New(const Napi::CallbackInfo& info) {
   if (info.NewTarget().IsEmpty()) throw construct_call_required(env, "NativeArena");
   std::unique_ptr<NativeArena> arena(new NativeArena());
   if (info[0].IsString()) {
-    arena->AttachMemory(env, info[0].As<Napi::String>().Utf8Value());
+    const std::string token = info[0].As<Napi::String>().Utf8Value();
+    if (!is_token(token)) throw invalid_arg_type(env, "token", "a token from share() (32 hexadecimal digits)");
+    arena->AttachMemory(env, token);
   } else {
     const size_t size = arena_size_arg(info);
     const bool lock = bool_arg(info, 1, "lock");

@@ -8,7 +8,7 @@ import type * as Pool from '../../lib/index.js'
 import type * as Native from '../../lib/arenas/native.js'
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { Arena } = require('../../lib/index.js') as typeof Pool
+const { Arena, BufferPool } = require('../../lib/index.js') as typeof Pool
 const { binding } = require('../../lib/arenas/native.js') as typeof Native
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -51,7 +51,7 @@ const exits = new WeakMap<Worker, Promise<number>>()
 const firstMessages = new WeakMap<Worker, Promise<unknown>>()
 
 function worker(source: string, workerData: unknown): Worker {
-  const w = new Worker(`const { Arena } = require(${JSON.stringify(lib)});\n${source}`, { eval: true, workerData })
+  const w = new Worker(`const { Arena, BufferPool } = require(${JSON.stringify(lib)});\n${source}`, { eval: true, workerData })
   exits.set(w, new Promise(resolve => w.once('exit', resolve)))
   firstMessages.set(w, new Promise((resolve, reject) => {
     w.once('message', resolve)
@@ -193,6 +193,15 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     code('getter', () => Arena.attach({ type: 'rio-buffer-pool/arena', size: 1, get token() { return reads++ === 0 ? descriptor.token : 'y' } } as never).close())
     code('native-long', () => new binding.NativeArena('a'.repeat(100000)))
     code('native-empty', () => new binding.NativeArena(''))
+    code('native-unknown', () => new binding.NativeArena('f'.repeat(32)))
+    const revocable = Proxy.revocable({}, {})
+    revocable.revoke()
+    code('revoked', () => Arena.attach(revocable.proxy as never))
+    const pool = new BufferPool({ arenaSize: 65536, registration: 'off' })
+    const lease = pool.lease(64)
+    code('pool-arena', () => lease.arena.share())
+    lease.release()
+    await pool.close()
     const attached = Arena.attach(descriptor)
     code('attached-shares', () => attached.share().token === descriptor.token || (() => { throw new Error('another token') })())
     attached.close()
