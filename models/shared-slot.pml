@@ -220,14 +220,16 @@ inline retainLent() {
   fi
 }
 
-/* adopt: one CAS moves the owner's only reference; refused otherwise. */
+/* adopt: one CAS moves the owner's only reference; refused otherwise. The
+ * adopter does not know the sender: it CASes against the owner it read. */
 inline adopt() {
-  readP(i);
+  readP(i); readC(i);
   if
-  :: pg == g && !pf && !po && pm == 0 ->
+  :: pg == g && !pf && !po && pm == 0 && cg == g && cn == 1 && co != me ->
+     assert(co == a);
      K; atomic {
-       ok = (Cg[i] == g && Co[i] == a && Cn[i] == 1);
-       if :: ok -> Co[i] = me; O(a, i)--; O(me, i)++ :: else fi }
+       ok = (Cg[i] == g && Co[i] == co && Cn[i] == 1);
+       if :: ok -> Co[i] = me; O(co, i)--; O(me, i)++ :: else fi }
      assert(ok || T[a] != LIVE)
   :: else -> assert(T[a] != LIVE)   /* refused or stale: only after its sender died */
   fi
