@@ -12,7 +12,8 @@
  * Each shared word is one step (an atomic store, load or CAS); a thread's
  * plain read-modify-write is a load and a later store, so lost updates are
  * explored. Ghost state (own, leased) records who truly holds what; the
- * protocol never reads it. Protocol breaks, one -D macro each, show the
+ * protocol's steps never read it, it only steers what a correct program
+ * may do (release what it holds, post its only reference). Protocol breaks, one -D macro each, show the
  * assertions bite: BREAK_FAST_RELEASE (the owner frees ignoring pins),
  * BREAK_NO_GEN_BUMP (a remote free keeps the generation), BREAK_TRUST_CACHE
  * (a reclaimer keeps a dead heap's cache), BREAK_NO_OWNER_BIT (a first
