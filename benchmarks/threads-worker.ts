@@ -45,7 +45,7 @@ export const enum Control {
   Case = 4,
   /** Steps per batch of case c, written once before the first round: OpsBase + c. */
   OpsBase = 5,
-  /** Worker i's go word is GoBase + i. */
+  /** Worker i's go word is GoBase + i (after one Ops word per case of PAIRS_CASES). */
   GoBase = OpsBase + 2,
 }
 
@@ -65,7 +65,7 @@ export interface PairsTask {
 export const PAIRS_CASES = ['floor', 'handles'] as const
 
 export interface PairsReady {
-  /** Per case, ns per step of a calibration batch timed alone, for sizing the batches. */
+  /** Per case, ns per step of a calibration batch (the workers warm up at once), for sizing the batches. */
   readonly nsPerStep: number[]
 }
 
