@@ -27,7 +27,7 @@ const BATCH_NS = 0.5e6
 const WARMUP_NS = 100e6
 const WARMUP_STEPS = 20_000
 
-function timeBatch(run: (ops: number) => void, ops: number): number {
+export function timeBatch(run: (ops: number) => void, ops: number): number {
   const start = process.hrtime.bigint()
   run(ops)
   return Number(process.hrtime.bigint() - start) / ops
@@ -51,7 +51,7 @@ for (let k = 0; k < 8; k++) timeBatch(new Function('ops', '') as (ops: number) =
  * batch came out a few thousand steps long, and every call then spent much
  * of itself climbing back into optimised code.
  */
-function calibrate(run: (ops: number) => void): number {
+export function calibrate(run: (ops: number) => void): number {
   let warm = 0
   for (let ops = MIN_OPS; warm < WARMUP_NS; ops = Math.min(ops * 2, WARMUP_STEPS)) warm += timeBatch(run, ops) * ops
   let ops = MIN_OPS

@@ -55,8 +55,8 @@ export function wayOfThisMachine(): Way {
   return 'mlock'
 }
 
-/** What the OS shows for this way of registering. */
-function held(way: Way): number {
+/** What the OS shows for this way of registering (process-wide: every thread's registrations). */
+export function held(way: Way): number {
   const usage = memoryUsage()
   if (way === 'io_uring') return usage.pinned ?? 0
   if (way === 'mlock') return usage.locked ?? 0
@@ -64,7 +64,7 @@ function held(way: Way): number {
 }
 
 /** Registrars for io_uring: a new ring whenever one's slots are full. */
-class Rings implements Registrar {
+export class Rings implements Registrar {
   readonly rings: IoUringRegistrar[] = []
   register(address: bigint, length: number): bigint {
     let ring = this.rings[this.rings.length - 1]
@@ -82,7 +82,7 @@ class Rings implements Registrar {
   }
 }
 
-function arenaOptions(way: Way, registrar: Registrar | null): ArenaOptions {
+export function arenaOptions(way: Way, registrar: Registrar | null): ArenaOptions {
   if (way === 'io_uring') return { registration: registrar! }
   if (way === 'rio') return { registration: 'required' }
   return { registration: 'off', lock: true }
@@ -190,7 +190,7 @@ export function measureFootprintCase(workload: Workload, buffers: number): Footp
   }
 }
 
-const WAY_NAMES: Record<Way, string> = {
+export const WAY_NAMES: Record<Way, string> = {
   io_uring: 'io_uring fixed buffers, pinned bytes (VmPin)',
   rio: 'RIO registrations, working set',
   mlock: 'mlock, locked bytes (VmLck)',

@@ -5,7 +5,8 @@
 // per registration-footprint case), so none inherits another's type feedback
 // or pays for another's garbage collection, and hands back its figures as
 // JSON (benchmarks/sections.ts; run by hand, a section prints a short table
-// instead: node dist/benchmarks/report.js --section self-check). This
+// instead: node dist/benchmarks/report.js --section self-check; the threads
+// section, benchmarks/threads.ts, runs only so, by hand). This
 // process shows a line per case as it finishes, then prints the report,
 // checks the bars, and writes report.json, report.txt and the charts to
 // benchmarks/results/latest/ (gitignored: a run never changes a tracked file;

@@ -11,6 +11,7 @@ import { MAX_TIME_S, QUICK_MAX_TIME_S, measureBurstFace, type BurstFace, type Bu
 import { measurePaths, pathFigures, printPaths, type PathComparison } from './paths.js'
 import { measureFootprintCase, printRegistrationFootprint, type Workload } from './registration-footprint.js'
 import { measureScalingFace, printScaling, scalingFigures } from './scaling.js'
+import { measureThreads, printThreads } from './threads.js'
 import type { Face } from './workloads.js'
 
 export type Option = (name: string) => string | undefined
@@ -90,8 +91,13 @@ export async function runSection(section: string, option: Option, rounds: number
       const f = await measurePaths(option('--path') as PathComparison, Number(option('--size') ?? 1500), rounds)
       return { figures: f, lines: () => printPaths(pathFigures(rounds, [f])) }
     }
+    case 'threads': {
+      // Run by hand only (not in the full report): the baseline for issue 19's shared pool.
+      const f = await measureThreads(Number(option('--leases') ?? 1000), rounds)
+      return { figures: f, lines: () => printThreads(f) }
+    }
     default:
-      throw new Error(`unknown section ${section}: face, self-check, checks, scaling, burst, footprint, registration, paths`)
+      throw new Error(`unknown section ${section}: face, self-check, checks, scaling, burst, footprint, registration, paths, threads`)
   }
 }
 
