@@ -15,6 +15,7 @@
         "native/binding/binding.cc",
         "native/binding/native_arena.cc",
         "native/binding/arena_memory.cc",
+        "native/binding/exit_store.cc",
         "native/binding/js_error.cc",
         "native/binding/io_uring_binding.cc",
         "native/core/os_error.cc",

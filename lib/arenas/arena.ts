@@ -292,6 +292,32 @@ export class Arena {
     return { type: ARENA_DESCRIPTOR, token, size: this.size }
   }
 
+  /**
+   * When this thread ends (a worker's exit or terminate(), the main thread's
+   * exit), once its JS has stopped, stores `value` (an int32) at `byteOffset`
+   * (a multiple of 4) of the memory, as one `Atomics.store`: how other
+   * threads sharing it learn, from the memory itself, that this one is gone.
+   * JS cannot do that itself, since terminate() may stop it at any statement.
+   * The pages stay mapped until the store has run; close() on this arena
+   * cancels it. Refused on a pool's arena (its bytes are its leases').
+   */
+  storeOnExit(byteOffset: number, value: number): void {
+    checkArena(this)
+    if (this.#closed) throw new PoolError('RIOPOOL_CLOSED', 'The arena is closed')
+    if (this.#leases !== null) throw invalidState("This arena belongs to a BufferPool: its bytes are its leases'")
+    if (typeof byteOffset !== 'number') throw invalidArgType('byteOffset', 'of type number', byteOffset)
+    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset > this.size - 4 || byteOffset % 4 !== 0) {
+      throw outOfRange('byteOffset', `a multiple of 4 from 0 to ${this.size - 4}`, byteOffset)
+    }
+    if (typeof value !== 'number') throw invalidArgType('value', 'of type number', value)
+    if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
+      throw outOfRange('value', 'an integer >= -2147483648 && <= 2147483647', value)
+    }
+    const { native } = this.#registration
+    if (!native.osMemory) throw invalidState('V8-owned memory outlives no thread: it cannot take an exit store')
+    native.storeOnExit(byteOffset, value)
+  }
+
   /** Whether Arena.attach() made this arena (over memory another arena shared). */
   get attached(): boolean {
     checkArena(this)

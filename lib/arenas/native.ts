@@ -30,6 +30,8 @@ export interface NativeArena {
   registerRio(): bigint
   /** The token another thread attaches with (`new NativeArena(token)`); records the registration on the first call. */
   share(kind: RegistrationKind, id?: bigint | null): string
+  /** At this thread's teardown, an atomic store of value (int32) at byteOffset; close() cancels it. */
+  storeOnExit(byteOffset: number, value: number): void
   /** Drops this arena's use (the process's last deregisters RIO and unlocks), detaches, frees with the last view. */
   close(): void
 }

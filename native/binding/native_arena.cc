@@ -86,6 +86,7 @@ Napi::Function NativeArena::Define(Napi::Env env) {
   const napi_property_descriptor methods[] = {
       {"registerRio", nullptr, guarded<RegisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"share", nullptr, guarded<Share>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"storeOnExit", nullptr, guarded<StoreOnExit>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"close", nullptr, guarded<Close>, nullptr, nullptr, nullptr, method_attrs, nullptr},
   };
   napi_value ctor;
@@ -179,7 +180,8 @@ void NativeArena::TakeV8Memory(Napi::Env env) {
 
 NativeArena::~NativeArena() {
   // Never closed: the safety net (a finalizer, or the environment's teardown).
-  // The pages stay while a view of them may live.
+  // The pages stay while a view of them may live. Exit stores stay armed:
+  // they run at teardown, holding the pages themselves.
   DropUser();
   LetGoOfMemory(false);
 }
@@ -311,9 +313,36 @@ Napi::Value NativeArena::Share(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, arena.mapping_->Share(kind, custom_id));
 }
 
+// storeOnExit(byteOffset, value): see exit_store.h.
+Napi::Value NativeArena::StoreOnExit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NativeArena& arena = From(info);
+  arena.RequireOpen(env);
+  if (arena.mapping_ == nullptr) throw invalid_state(env, "V8-owned memory outlives no thread: it cannot take an exit store");
+  if (!info[0].IsNumber()) throw invalid_arg_type(env, "byteOffset", "number");
+  if (!info[1].IsNumber()) throw invalid_arg_type(env, "value", "number");
+  const double offset = info[0].As<Napi::Number>().DoubleValue();
+  const double value = info[1].As<Napi::Number>().DoubleValue();
+  const double last = static_cast<double>(arena.size_) - 4;
+  if (!(offset >= 0 && offset <= last) || std::fmod(offset, 4) != 0)
+    throw out_of_range(env, "byteOffset", "a multiple of 4 from 0 to " + std::to_string(static_cast<uint64_t>(last)), offset);
+  if (!(value >= -2147483648.0 && value <= 2147483647.0) || std::trunc(value) != value)
+    throw out_of_range(env, "value", "an integer >= -2147483648 && <= 2147483647", value);
+  ExitStore* store = ExitStore::Arm(env, arena.mapping_, static_cast<size_t>(offset), static_cast<int32_t>(value));
+  if (store == nullptr) throw invalid_state(env, "This runtime would not run a hook at the thread's teardown");
+  arena.exit_stores_.push_back(store);
+  return env.Undefined();
+}
+
+void NativeArena::CancelExitStores() {
+  for (ExitStore* store : exit_stores_) store->Cancel();
+  exit_stores_.clear();
+}
+
 Napi::Value NativeArena::Close(const Napi::CallbackInfo& info) {
   NativeArena& arena = From(info);
   if (!arena.closed_) {
+    arena.CancelExitStores();
     // Each step finishes before its state changes, so nothing is lost if
     // a later one cannot run: the memory then goes with its last view.
     arena.DropUser();

@@ -22,6 +22,9 @@
 
 #include "../core/rio.h"
 #include "../core/shared_mapping.h"
+#include "exit_store.h"
+
+#include <vector>
 
 namespace rbp {
 
@@ -52,6 +55,7 @@ class NativeArena {
   static Napi::Value GetSharedId(const Napi::CallbackInfo& info);
   static Napi::Value RegisterRio(const Napi::CallbackInfo& info);
   static Napi::Value Share(const Napi::CallbackInfo& info);
+  static Napi::Value StoreOnExit(const Napi::CallbackInfo& info);
   static Napi::Value Close(const Napi::CallbackInfo& info);
 
   void MapMemory(Napi::Env env, bool want_large_pages);
@@ -59,6 +63,7 @@ class NativeArena {
   void TakeV8Memory(Napi::Env env);
   void RequireOpen(Napi::Env env) const;
   void DropUser();
+  void CancelExitStores();
   void LetGoOfMemory(bool detach);
 
   char* base_ = nullptr;  // page aligned
@@ -77,6 +82,9 @@ class NativeArena {
   Napi::Reference<Napi::ArrayBuffer> v8_buffer_;
   size_t byte_offset_ = 0;
   bool closed_ = false;
+  // This thread's exit stores into the arena (exit_store.h), armed until
+  // they fire at its teardown or close() cancels them.
+  std::vector<ExitStore*> exit_stores_;
 };
 
 }  // namespace rbp

@@ -51,6 +51,9 @@ class SharedMapping {
   std::string Share(Registration kind, uint64_t custom_id);
 
   void DropUser();
+  // Another reacher, for something that holds the pages without a view (an
+  // exit store). Precondition: the caller holds a user or reacher already.
+  void AddReacher() { reachers_.fetch_add(1, std::memory_order_acq_rel); }
   void DropReacher();
 
   char* base() const { return static_cast<char*>(base_); }

@@ -189,4 +189,20 @@ module.exports = [
     tests: ['arena-sharing'],
     description: "the creator's close() does not wait for other threads' arenas: their Registrar registration is given back under them",
   },
+  {
+    id: 'exit-store-close-keeps',
+    file: 'native/binding/native_arena.cc',
+    search: '    arena.CancelExitStores();\n',
+    replace: '',
+    tests: ['arena-sharing'],
+    description: "close() leaves the arena's exit stores armed: a thread that closed its arena still writes into the memory at its teardown",
+  },
+  {
+    id: 'exit-store-dies-with-arena',
+    file: 'native/binding/native_arena.cc',
+    search: '  DropUser();\n  LetGoOfMemory(false);\n}',
+    replace: '  CancelExitStores();\n  DropUser();\n  LetGoOfMemory(false);\n}',
+    tests: ['arena-sharing'],
+    description: 'an exit store is cancelled when its arena object is collected or finalized: a thread that dropped its arena, or is torn down, never says it is gone',
+  },
 ]

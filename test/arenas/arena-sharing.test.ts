@@ -84,6 +84,14 @@ test('descriptors that name nothing or a closed arena are refused with codes', a
   t.is(codes['pool-arena'], 'Error:ERR_INVALID_STATE', "a pool's arena is the pool's to hand out")
   t.is(codes['closed-creator'], 'PoolError:RIOPOOL_CLOSED')
   t.is(codes['after-close'], 'PoolError:RIOPOOL_CLOSED')
+  t.is(codes['exit-offset-type'], 'TypeError:ERR_INVALID_ARG_TYPE')
+  t.is(codes['exit-offset-odd'], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(codes['exit-offset-end'], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(codes['exit-value-range'], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(codes['exit-value-type'], 'TypeError:ERR_INVALID_ARG_TYPE')
+  t.is(codes['exit-native-odd'], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(codes['pool-arena-exit'], 'Error:ERR_INVALID_STATE')
+  t.is(codes['closed-exit'], 'PoolError:RIOPOOL_CLOSED')
 })
 
 test("a Registrar's registration is shared by id and given back once, by the creator's close()", async t => {
@@ -93,6 +101,15 @@ test("a Registrar's registration is shared by id and given back once, by the cre
   t.is(result.busy, 'RIOPOOL_BUSY')
   t.is(result.callsBeforeCreatorClose, 1)
   t.deepEqual(result.calls, ['register', 'deregister 7'])
+})
+
+test("storeOnExit() stores at a worker's teardown (terminated at random moments, exiting, its arena collected), and not after close()", async t => {
+  const result = await scenario('exit-store')
+  t.log(result)
+  t.is(result.terminatedRight, result.terminations, 'every terminated worker left its number')
+  t.is(result.natural, 22)
+  t.is(result.closed, 0, 'close() cancelled it')
+  t.is(result.collected, 44, 'an arena collected before the exit still stores')
 })
 
 const canTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function'

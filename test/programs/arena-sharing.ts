@@ -170,6 +170,64 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     return { rounds: results.reduce((sum, r) => sum + r.rounds, 0), wrongAddress: results.reduce((sum, r) => sum + r.wrongAddress, 0), refsAfter }
   },
 
+  // Stores at a thread's teardown: on terminate() mid-loop (at random
+  // moments), on a natural exit, after the arena object was collected; not
+  // after close().
+  async 'exit-store'() {
+    const arena = Arena.create(65536, { registration: 'off' })
+    const words = new Int32Array(arena.buffer.buffer, arena.buffer.byteOffset, 64)
+    const descriptor = arena.share()
+    const start = (source: string, data: unknown) => {
+      const w = new Worker(`const { Arena } = require(${JSON.stringify(lib)});\nconst { workerData, parentPort } = require('node:worker_threads');\n${source}`, { eval: true, workerData: data })
+      const exited = new Promise(resolve => w.once('exit', resolve))
+      const ready = new Promise(resolve => w.once('message', resolve))
+      return { w, exited, ready }
+    }
+    // Terminated at a random moment of a busy loop, 40 times over.
+    let terminatedRight = 0
+    const terminations = 40
+    for (let k = 1; k <= terminations; k++) {
+      const { w, exited, ready } = start(`
+        const arena = Arena.attach(workerData.descriptor)
+        arena.storeOnExit(0, workerData.k)
+        parentPort.postMessage('armed')
+        for (let i = 0; ; i = (i + 4096) % arena.size) arena.buffer[i + 100]++
+      `, { descriptor, k })
+      await ready
+      await new Promise(resolve => setTimeout(resolve, Math.floor(Math.random() * 5)))
+      await w.terminate()
+      await exited
+      if (Atomics.load(words, 0) === k) terminatedRight++
+    }
+    const natural = start(`
+      const arena = Arena.attach(workerData)
+      arena.storeOnExit(4, 22)
+      parentPort.postMessage('armed')
+    `, descriptor)
+    await natural.exited
+    const closed = start(`
+      const arena = Arena.attach(workerData)
+      arena.storeOnExit(8, 33)
+      arena.close()
+      parentPort.postMessage('closed')
+    `, descriptor)
+    await closed.exited
+    const collected = start(`
+      require('node:v8').setFlagsFromString('--expose-gc')
+      const gc = require('node:vm').runInNewContext('gc')
+      let arena = Arena.attach(workerData)
+      arena.storeOnExit(12, 44)
+      arena = null
+      gc()
+      setTimeout(() => { gc(); parentPort.postMessage('collected') }, 20)
+    `, descriptor)
+    await collected.exited
+    await until(() => arena.refs === 0, 'the workers to let go')
+    const result = { terminations, terminatedRight, natural: Atomics.load(words, 1), closed: Atomics.load(words, 2), collected: Atomics.load(words, 3) }
+    arena.close()
+    return result
+  },
+
   // Descriptors that name nothing, or a closed arena, and arenas that cannot be shared.
   async refusals() {
     const codes: Record<string, string> = {}
@@ -194,12 +252,19 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     code('native-long', () => new binding.NativeArena('a'.repeat(100000)))
     code('native-empty', () => new binding.NativeArena(''))
     code('native-unknown', () => new binding.NativeArena('f'.repeat(32)))
+    code('exit-offset-type', () => arena.storeOnExit('0' as never, 1))
+    code('exit-offset-odd', () => arena.storeOnExit(2, 1))
+    code('exit-offset-end', () => arena.storeOnExit(65536, 1))
+    code('exit-value-range', () => arena.storeOnExit(0, 2 ** 31))
+    code('exit-value-type', () => arena.storeOnExit(0, 1n as never))
+    code('exit-native-odd', () => (binding.NativeArena.prototype.storeOnExit as (this: unknown, a: number, b: number) => void).call(new binding.NativeArena(65536, false, false), 6, 1))
     const revocable = Proxy.revocable({}, {})
     revocable.revoke()
     code('revoked', () => Arena.attach(revocable.proxy as never))
     const pool = new BufferPool({ arenaSize: 65536, registration: 'off' })
     const lease = pool.lease(64)
     code('pool-arena', () => lease.arena.share())
+    code('pool-arena-exit', () => lease.arena.storeOnExit(0, 1))
     lease.release()
     await pool.close()
     const attached = Arena.attach(descriptor)
@@ -207,6 +272,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     attached.close()
     arena.close()
     code('closed-creator', () => arena.share())
+    code('closed-exit', () => arena.storeOnExit(0, 1))
     code('after-close', () => Arena.attach(descriptor))
     return { codes, getterReads: reads }
   },
