@@ -213,8 +213,9 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     `, descriptor)
     await closed.exited
     const collected = start(`
-      require('node:v8').setFlagsFromString('--expose-gc')
-      const gc = require('node:vm').runInNewContext('gc')
+      const gc = typeof Bun === 'object'
+        ? () => Bun.gc(true)
+        : (require('node:v8').setFlagsFromString('--expose-gc'), require('node:vm').runInNewContext('gc'))
       let arena = Arena.attach(workerData)
       arena.storeOnExit(12, 44)
       arena = null
