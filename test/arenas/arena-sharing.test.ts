@@ -103,3 +103,13 @@ const canTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).tra
   t.is(result.sum, 82, 'the escaped view works after both closes')
   if (linux) t.true(result.mappedAfterClose, 'an escaped view keeps the pages mapped (a bounded leak)')
 })
+
+test("a Registrar's deregister() that attaches to the arena it is closing is refused: no arena outlives its registration", async t => {
+  const result = await scenario('attach-during-deregister')
+  t.log(result)
+  t.is(result.lateCode, 'RIOPOOL_CLOSED', 'the attach during close is refused')
+  t.false(result.lateOpen)
+  t.is(result.closeCode, 'none')
+  t.true(result.creatorClosed)
+  t.deepEqual(result.calls, ['register', 'deregister 7'])
+})

@@ -234,6 +234,40 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     return { seen, busy, callsBeforeCreatorClose, calls }
   },
 
+  // A Registrar whose deregister() attaches to the arena being closed (the
+  // same thread; another thread could do it at that moment too): the attach
+  // must be refused, or the close, never an arena left with a given-back id.
+  async 'attach-during-deregister'() {
+    const calls: string[] = []
+    let late: Pool.Arena | null = null
+    let lateCode = 'none'
+    let descriptor: Pool.ArenaDescriptor | null = null
+    const registrar = {
+      register: () => { calls.push('register'); return 7n },
+      deregister: (id: bigint) => {
+        calls.push(`deregister ${id}`)
+        try {
+          late = Arena.attach(descriptor!)
+        } catch (error) {
+          lateCode = (error as { code: string }).code
+        }
+      },
+    }
+    const arena = Arena.create(65536, { registration: registrar })
+    descriptor = arena.share()
+    let closeCode = 'none'
+    try {
+      arena.close()
+    } catch (error) {
+      closeCode = (error as { code: string }).code
+    }
+    const lateOpen = late !== null && !(late as Pool.Arena).closed
+    const lateId = late === null ? null : (late as Pool.Arena).bufferId
+    if (late !== null) (late as Pool.Arena).close()
+    if (!arena.closed) arena.close()
+    return { calls, lateCode, closeCode, lateOpen, lateId, creatorClosed: arena.closed }
+  },
+
   // An attached thread transfers its view away (ArrayBuffer.prototype
   // .transfer, Node 21+: the view escapes its count), closes its arena and
   // keeps writing through the escaped view while the creator closes too:
