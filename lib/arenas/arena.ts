@@ -113,9 +113,11 @@ function deregisterCustom({ registrar, id }: Registration): void {
 // registered here: the native finalizer deregisters RIO itself. While
 // another thread still has the memory open, its I/O may use the
 // registration: it is left to the Registrar (its ring's close) instead.
+// retire() both checks that no other arena is attached and stops any from
+// attaching, atomically, so no thread can attach behind the deregister.
 const unclosed = new FinalizationRegistry<Registration>(registration => {
   try {
-    if (registration.native.users <= 1) deregisterCustom(registration)
+    if (registration.native.retire()) deregisterCustom(registration)
   } catch {
     // Nobody is left to tell.
   }
@@ -361,9 +363,20 @@ export class Arena {
     if (refs > 0) {
       throw new PoolError('RIOPOOL_BUSY', `The arena still has ${refs} outstanding user(s); release them before close()`)
     }
+    const { native, registrar } = this.#registration
+    // A Registrar's id is given back before the native close: first no other
+    // thread (nor the Registrar itself) may attach any more. An attach that
+    // came after the refs above makes this close busy after all.
+    const retired = registrar !== null && !this.#attached
+    if (retired && !native.retire()) {
+      throw new PoolError('RIOPOOL_BUSY', `The arena still has ${this.refs} outstanding user(s); release them before close()`)
+    }
     this.#closing = true
     try {
       deregisterCustom(this.#registration)
+    } catch (error) {
+      if (retired) native.relist() // still open: its descriptors attach again
+      throw error
     } finally {
       this.#closing = false
     }

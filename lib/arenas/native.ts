@@ -30,6 +30,13 @@ export interface NativeArena {
   registerRio(): bigint
   /** The token another thread attaches with (`new NativeArena(token)`); records the registration on the first call. */
   share(kind: RegistrationKind, id?: bigint | null): string
+  /**
+   * True when no other arena is attached, and then none can attach any more
+   * (before a Registrar's deregister); false while one is.
+   */
+  retire(): boolean
+  /** Undoes retire(): the deregister failed and the arena stays open. */
+  relist(): void
   /** Drops this arena's use (the process's last deregisters RIO and unlocks), detaches, frees with the last view. */
   close(): void
 }

@@ -86,6 +86,8 @@ Napi::Function NativeArena::Define(Napi::Env env) {
   const napi_property_descriptor methods[] = {
       {"registerRio", nullptr, guarded<RegisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"share", nullptr, guarded<Share>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"retire", nullptr, guarded<Retire>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"relist", nullptr, guarded<Relist>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"close", nullptr, guarded<Close>, nullptr, nullptr, nullptr, method_attrs, nullptr},
   };
   napi_value ctor;
@@ -309,6 +311,21 @@ Napi::Value NativeArena::Share(const Napi::CallbackInfo& info) {
     throw invalid_arg_type(env, "kind", "'none', 'rio' or 'custom'");
   }
   return Napi::String::New(env, arena.mapping_->Share(kind, custom_id));
+}
+
+// retire(): true when no other arena is attached, and none can attach from
+// now on (a creator giving back its Registrar's registration before close());
+// false while another is. Closed or V8-owned memory: nothing can attach.
+Napi::Value NativeArena::Retire(const Napi::CallbackInfo& info) {
+  NativeArena& arena = From(info);
+  return Napi::Boolean::New(info.Env(), arena.mapping_ == nullptr || arena.mapping_->Retire());
+}
+
+// relist(): undoes retire(), when the give-back failed and the arena stays open.
+Napi::Value NativeArena::Relist(const Napi::CallbackInfo& info) {
+  NativeArena& arena = From(info);
+  if (arena.mapping_ != nullptr) arena.mapping_->Relist();
+  return info.Env().Undefined();
 }
 
 Napi::Value NativeArena::Close(const Napi::CallbackInfo& info) {

@@ -113,3 +113,12 @@ test("a Registrar's deregister() that attaches to the arena it is closing is ref
   t.true(result.creatorClosed)
   t.deepEqual(result.calls, ['register', 'deregister 7'])
 })
+
+test("a Registrar's deregister() that throws leaves the arena shared: its descriptor attaches again", async t => {
+  const result = await scenario('deregister-throws')
+  t.log(result)
+  t.is(result.first, 'not now')
+  t.is(result.refsWhileAttached, 1)
+  t.deepEqual(result.calls, ['deregister 9', 'deregister 9'])
+  t.is(result.afterCode, 'RIOPOOL_CLOSED')
+})

@@ -268,6 +268,40 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     return { calls, lateCode, closeCode, lateOpen, lateId, creatorClosed: arena.closed }
   },
 
+  // A deregister() that throws leaves the arena open and shared: its
+  // descriptor attaches again, and the next close() gives the id back.
+  async 'deregister-throws'() {
+    let fail = true
+    const calls: string[] = []
+    const registrar = {
+      register: () => 9n,
+      deregister: (id: bigint) => {
+        calls.push(`deregister ${id}`)
+        if (fail) throw new Error('not now')
+      },
+    }
+    const arena = Arena.create(65536, { registration: registrar })
+    const descriptor = arena.share()
+    let first = 'none'
+    try {
+      arena.close()
+    } catch (error) {
+      first = (error as Error).message
+    }
+    const again = Arena.attach(descriptor)
+    const refsWhileAttached = arena.refs
+    again.close()
+    fail = false
+    arena.close()
+    let afterCode = 'none'
+    try {
+      Arena.attach(descriptor)
+    } catch (error) {
+      afterCode = (error as { code: string }).code
+    }
+    return { first, openAfterFailure: !arena.closed || refsWhileAttached === 1, refsWhileAttached, calls, afterCode }
+  },
+
   // An attached thread transfers its view away (ArrayBuffer.prototype
   // .transfer, Node 21+: the view escapes its count), closes its arena and
   // keeps writing through the escaped view while the creator closes too:
