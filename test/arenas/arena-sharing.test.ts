@@ -122,3 +122,12 @@ test("a Registrar's deregister() that throws leaves the arena shared: its descri
   t.deepEqual(result.calls, ['deregister 9', 'deregister 9'])
   t.is(result.afterCode, 'RIOPOOL_CLOSED')
 })
+
+test("share() refuses a Registrar's id that 64 bits cannot carry, rather than give other threads another id", async t => {
+  const result = await scenario('wide-registrar-id')
+  t.log(result)
+  t.is(result['-1'], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(result[String(2n ** 64n + 3n)], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(result[String(2n ** 64n - 1n)], `attached:${2n ** 64n - 1n}`)
+  t.is(result['0'], 'attached:0')
+})
