@@ -290,6 +290,9 @@ export class Arena {
     if (!native.osMemory) {
       throw invalidState('This runtime refuses external ArrayBuffers (a V8 sandbox, as in Electron), so the arena is V8-owned memory, which cannot be shared with other threads')
     }
+    // Attached arenas read the id back as 64 bits: one it cannot carry
+    // would reach them as another (perhaps another registration's).
+    if (id !== null && (id < 0n || id >= 2n ** 64n)) throw outOfRange('bufferId', 'a registration id from 0 to 2^64 - 1 to be shared', id)
     const token = native.share(this.registration, this.registration === 'custom' ? id : null)
     return { type: ARENA_DESCRIPTOR, token, size: this.size }
   }

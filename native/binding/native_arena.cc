@@ -52,6 +52,17 @@ bool is_token(const std::string& text) {
   return true;
 }
 
+// A BigInt's value, rounded, for an error message.
+double bigint_to_double(Napi::BigInt value) {
+  int sign = 0;
+  size_t count = value.WordCount();
+  std::unique_ptr<uint64_t[]> words(new uint64_t[count == 0 ? 1 : count]);
+  value.ToWords(&sign, &count, words.get());
+  double result = 0;
+  for (size_t i = count; i-- > 0;) result = result * 18446744073709551616.0 + static_cast<double>(words[i]);
+  return sign ? -result : result;
+}
+
 bool bool_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   if (!info[index].IsBoolean()) throw invalid_arg_type(info.Env(), name, "boolean");
   return info[index].As<Napi::Boolean>().Value();
@@ -303,6 +314,8 @@ Napi::Value NativeArena::Share(const Napi::CallbackInfo& info) {
     if (!info[1].IsBigInt()) throw invalid_arg_type(env, "id", "bigint");
     bool lossless = false;
     custom_id = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+    // Another thread would read a different id: perhaps another registration's.
+    if (!lossless) throw out_of_range(env, "id", "from 0 to 2^64 - 1", bigint_to_double(info[1].As<Napi::BigInt>()));
     kind = Registration::kCustom;
   } else if (name == "rio") {
     if (!arena.mapping_->rio_registered()) throw invalid_state(env, "The arena is not registered with RIO");
