@@ -546,6 +546,58 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     return results
   },
 
+  // Workers attaching and closing in a tight loop are terminated at odd
+  // moments, mid-attach or mid-close: the creator's refs come back to 0
+  // and its close gives the registration back once.
+  async 'terminate-mid-attach'() {
+    const before = sim?.counters() ?? null
+    const arena = Arena.create(1 << 16, { registration })
+    const descriptor = arena.share()
+    let terminated = 0
+    for (let round = 0; round < 40; round++) {
+      const w = worker(`
+        const { workerData, parentPort } = require('node:worker_threads')
+        parentPort.postMessage('started')
+        const held = []
+        for (let i = 0; ; i++) {
+          const a = Arena.attach(workerData)
+          a.buffer[i & 1023]++
+          if (i % 3 === 0) held.push(a)
+          else a.close()
+          if (held.length > 8) held.shift().close()
+        }
+      `, descriptor)
+      await message(w)
+      await new Promise(resolve => setTimeout(resolve, round % 5))
+      await w.terminate()
+      terminated++
+    }
+    await until(() => arena.refs === 0, 'every terminated thread to let go')
+    const address = arena.address
+    arena.close()
+    const after = sim?.counters() ?? null
+    return {
+      terminated, mappedAfterClose: mapped(address),
+      registrations: before && after ? { registered: after.registered - before.registered, deregistered: after.deregistered - before.deregistered, live: after.live - before.live } : null,
+    }
+  },
+
+  // The process exits (process.exit) while workers hold attached arenas and
+  // write through them, and the creator is still open: a clean exit.
+  async 'exit-with-attached'() {
+    const arena = Arena.create(1 << 20, { registration, lock: true })
+    const descriptor = arena.share()
+    const workers = Array.from({ length: 3 }, () => worker(`
+      const { workerData, parentPort } = require('node:worker_threads')
+      const arenas = [Arena.attach(workerData), Arena.attach(workerData)]
+      parentPort.postMessage('attached')
+      for (let i = 0; ; i = (i + 4096) % arenas[0].size) { arenas[0].buffer[i]++; arenas[1].buffer[i]++ }
+    `, descriptor))
+    await Promise.all(workers.map(message))
+    process.stdout.write(JSON.stringify({ refs: arena.refs }))
+    process.exit(0)
+  },
+
   // An attached thread transfers its view away (ArrayBuffer.prototype
   // .transfer, Node 21+: the view escapes its count), closes its arena and
   // keeps writing through the escaped view while the creator closes too:
