@@ -161,7 +161,7 @@ test('a worker that shares an arena and exits without closing it: the descriptor
   if (rio) t.deepEqual(result.registrations, { registered: 1, deregistered: 1 })
 })
 
-test('200 arenas attached in one thread to locked memory, closed in a shuffled order: locked until the last close', async t => {
+test('200 arenas attached in one thread to locked memory, closed in a shuffled order: locked (VmLck) until the last close', async t => {
   const result = await scenario('same-thread-locked')
   t.log(result)
   t.is(result.refsAll, 200)
