@@ -524,6 +524,12 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     code('native-token-call', () => (binding.NativeArena as unknown as (t: string) => unknown)('a'.repeat(32)))
     native.close()
     code('share-closed', () => native.share!('none'))
+    // Registering after share('none') would leave attached arenas told 'none'
+    // while the creator wrote the RIO id concurrently with their reads.
+    const sharedFirst = new binding.NativeArena(65536, false, false)
+    sharedFirst.share('none')
+    code('register-after-share', () => sharedFirst.registerRio())
+    sharedFirst.close()
     arena.close()
     return codes
   },
