@@ -292,7 +292,8 @@ Napi::Value NativeArena::RegisterRio(const Napi::CallbackInfo& info) {
   arena.RequireOpen(env);
   if (arena.mapping_ == nullptr) throw invalid_state(env, "V8-owned memory cannot be registered");
   if (arena.mapping_->rio_registered()) throw invalid_state(env, "The arena is already registered");
-  if (arena.mapping_->users() != 1 || arena.mapping_->shared_kind() != Registration::kNone)
+  // Once shared, other threads may read the registration: it is fixed then.
+  if (arena.mapping_->users() != 1 || arena.mapping_->shared())
     throw invalid_state(env, "Only an arena not yet shared can be registered");
   RioBufferId id = kRioInvalidBufferId;
   OsError err = arena.mapping_->RegisterRio(&id);

@@ -79,6 +79,11 @@ OsError SharedMapping::RegisterRio(RioBufferId* id) {
   return err;
 }
 
+bool SharedMapping::shared() const {
+  std::lock_guard<std::mutex> lock(registry().mu);
+  return !token_.empty();
+}
+
 std::string SharedMapping::Share(Registration kind, uint64_t custom_id) {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);

@@ -43,8 +43,11 @@ class SharedMapping {
 
   // Pins the pages until the last user goes. Precondition: not yet locked.
   OsError Lock();
-  // Registers with RIO until the last user goes. Precondition: not yet registered.
+  // Registers with RIO until the last user goes. Precondition: not yet
+  // registered, and not shared (only the creator's thread can reach it).
   OsError RegisterRio(RioBufferId* id);
+  // Whether Share() made a token (other threads may hold this mapping).
+  bool shared() const;
 
   // The token other threads attach with, made on the first call, which also
   // records how the creator registered the arena (later calls keep that).
