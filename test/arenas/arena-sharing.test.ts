@@ -214,3 +214,12 @@ test('process.exit() while workers hold attached, locked arenas and write throug
     t.is(result.refs, 6)
   }
 })
+
+test("share() records the registration the arena has, not its overwritable public fields", async t => {
+  const result = await scenario('forged-fields')
+  t.log(result)
+  for (const name of Object.keys(result)) {
+    t.true(result[name].same, `${name}: attached arenas see the real registration and id`)
+    t.is(result[name].descriptorSize, 65536, `${name}: the descriptor's size is the memory's`)
+  }
+})

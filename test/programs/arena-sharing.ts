@@ -604,6 +604,36 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     process.exit(0)
   },
 
+  // An arena's public fields are plain data JS can overwrite: share()
+  // records the registration the arena really has, not what they say.
+  async 'forged-fields'() {
+    const results: Record<string, unknown> = {}
+    const cases: [string, Pool.RegistrationOption, Pool.RegistrationKind][] = [
+      ['custom-as-none', { register: () => 11n, deregister() {} }, 'none'],
+      ['none-as-custom', 'off', 'custom'],
+    ]
+    if (sim) cases.push(['rio-as-custom', 'required', 'custom'])
+    for (const [name, option, forged] of cases) {
+      const arena = Arena.create(65536, { registration: option })
+      const real = { registration: arena.registration, bufferId: arena.bufferId }
+      ;(arena as { registration: string }).registration = forged
+      ;(arena as { size: number }).size = 1
+      try {
+        const descriptor = arena.share()
+        const attached = Arena.attach(descriptor)
+        results[name] = {
+          real, descriptorSize: descriptor.size,
+          same: attached.registration === real.registration && attached.bufferId === real.bufferId, seen: attached.registration,
+        }
+        attached.close()
+      } catch (error) {
+        results[name] = { real, code: (error as { code?: string }).code }
+      }
+      arena.close()
+    }
+    return results
+  },
+
   // An attached thread transfers its view away (ArrayBuffer.prototype
   // .transfer, Node 21+: the view escapes its count), closes its arena and
   // keeps writing through the escaped view while the creator closes too:
