@@ -181,6 +181,9 @@ export class Arena {
   readonly largePages: boolean
 
   #registration: Registration
+  // What `registration` said at construction: that public field is
+  // writable, and share() must record the registration the arena has.
+  #kind: RegistrationKind
   #buffer: Buffer
   #refs = 0
   // Made by Arena.attach(): the memory is another thread's (or another
@@ -215,6 +218,7 @@ export class Arena {
     this.#buffer = Buffer.from(native.arrayBuffer, native.byteOffset, native.size)
     this.bufferId = id
     this.registration = kind
+    this.#kind = kind
     this.largePages = native.largePages
     if (registration.registrar !== null) unclosed.register(this, registration, this)
   }
@@ -293,8 +297,8 @@ export class Arena {
     // Attached arenas read the id back as 64 bits: one it cannot carry
     // would reach them as another (perhaps another registration's).
     if (id !== null && (id < 0n || id >= 2n ** 64n)) throw outOfRange('bufferId', 'a registration id from 0 to 2^64 - 1 to be shared', id)
-    const token = native.share(this.registration, this.registration === 'custom' ? id : null)
-    return { type: ARENA_DESCRIPTOR, token, size: this.size }
+    const token = native.share(this.#kind, this.#kind === 'custom' ? id : null)
+    return { type: ARENA_DESCRIPTOR, token, size: native.size }
   }
 
   /** Whether Arena.attach() made this arena (over memory another arena shared). */
