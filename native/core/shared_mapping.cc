@@ -29,7 +29,9 @@ Registry& registry() {
 // not handed a descriptor cannot name another pool's arena by trying.
 // Precondition: registry().mu held (the counter).
 std::string new_token(const void* address) {
-  static std::random_device device;
+  // Never destroyed, like the registry: a worker may share() while the main
+  // thread runs static destructors at exit.
+  static std::random_device& device = *new std::random_device();
   uint64_t words[2];
   words[0] = (static_cast<uint64_t>(device()) << 32) ^ device() ^ reinterpret_cast<uintptr_t>(address);
   words[1] = (static_cast<uint64_t>(device()) << 32) ^ device() ^
