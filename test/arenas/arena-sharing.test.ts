@@ -223,3 +223,11 @@ test("share() records the registration the arena has, not its overwritable publi
     t.is(result[name].descriptorSize, 65536, `${name}: the descriptor's size is the memory's`)
   }
 })
+
+test("the creator's close() with a Registrar racing two workers' attaches: no attached arena sees its id given back", async t => {
+  const result = await scenario('race-close-registrar')
+  t.log(result)
+  t.is(result.outcomes['attached after deregister'], undefined)
+  t.is((result.outcomes.attached ?? 0) + (result.outcomes.RIOPOOL_CLOSED ?? 0), 800)
+  t.true(result.deregisteredOnce)
+})

@@ -634,6 +634,66 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     return results
   },
 
+  // The same race with a Registrar, whose deregister() raises a flag that
+  // attached workers read while their arena is open: no worker may see its
+  // arena's id given back, and each id is given back once.
+  async 'race-close-registrar'() {
+    const flags = new Int32Array(new SharedArrayBuffer(4 * 400))
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads')
+      const flags = workerData
+      parentPort.on('message', message => {
+        if (message === 'stop') return parentPort.close()
+        let outcome
+        try {
+          const arena = Arena.attach(message.descriptor)
+          outcome = Atomics.load(flags, message.round) === 0 ? 'attached' : 'attached after deregister'
+          arena.close()
+        } catch (error) {
+          outcome = error.code
+        }
+        parentPort.postMessage(outcome)
+      })
+    `
+    const workers = [worker(source, flags), worker(source, flags)]
+    const outcomes: Record<string, number> = {}
+    for (const w of workers) w.on('message', (outcome: string) => { outcomes[outcome] = (outcomes[outcome] ?? 0) + 1 })
+    const rounds = 400
+    const deregistered: number[] = []
+    let busy = 0
+    for (let round = 0; round < rounds; round++) {
+      const arena = Arena.create(65536, {
+        registration: {
+          register: () => BigInt(round),
+          deregister: id => {
+            Atomics.store(flags, Number(id), 1)
+            deregistered.push(Number(id))
+            // Give an attach that slipped past the close time to read the flag.
+            const until = Date.now() + 1
+            while (Date.now() < until);
+          },
+        },
+      })
+      const descriptor = arena.share()
+      for (const w of workers) w.postMessage({ descriptor, round })
+      for (let i = 0; i < (round % 9) * 1500; i++) arena.buffer[2]++
+      for (;;) {
+        try {
+          arena.close()
+          break
+        } catch (error) {
+          if ((error as { code: string }).code !== 'RIOPOOL_BUSY') throw error
+          busy++
+          await new Promise(resolve => setImmediate(resolve))
+        }
+      }
+    }
+    await until(() => Object.values(outcomes).reduce((a, b) => a + b, 0) === rounds * workers.length, 'every attach to answer')
+    for (const w of workers) w.postMessage('stop')
+    await Promise.all(workers.map(exit))
+    return { outcomes, busy, deregisteredOnce: deregistered.length === rounds && new Set(deregistered).size === rounds }
+  },
+
   // An attached thread transfers its view away (ArrayBuffer.prototype
   // .transfer, Node 21+: the view escapes its count), closes its arena and
   // keeps writing through the escaped view while the creator closes too:
