@@ -376,7 +376,7 @@ export class Arena {
     // came after the refs above makes this close busy after all.
     const retired = registrar !== null && !this.#attached
     if (retired && !native.retire()) {
-      throw new PoolError('RIOPOOL_BUSY', `The arena still has ${this.refs} outstanding user(s); release them before close()`)
+      throw new PoolError('RIOPOOL_BUSY', `The arena still has ${Math.max(1, this.refs)} outstanding user(s); release them before close()`)
     }
     this.#closing = true
     try {
