@@ -524,6 +524,23 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     code('native-token-call', () => (binding.NativeArena as unknown as (t: string) => unknown)('a'.repeat(32)))
     native.close()
     code('share-closed', () => native.share!('none'))
+    // A descriptor whose token read closes its creator, or attaches inside.
+    const creator = Arena.create(65536, { registration: 'off' })
+    const shared = creator.share()
+    code('proxy-closes-creator', () => Arena.attach(new Proxy(shared, {
+      get: (target, key) => { if (key === 'token') creator.close(); return target[key as keyof typeof target] },
+    })))
+    const other = Arena.create(65536, { registration: 'off' })
+    const otherShared = other.share()
+    let inner: Pool.Arena | null = null
+    code('getter-attaches-inside', () => {
+      const outer = Arena.attach({ type: 'rio-buffer-pool/arena', size: 0, get token() { inner = Arena.attach(otherShared); return otherShared.token } })
+      const users = [other.refs, outer.attached]
+      outer.close()
+      ;(inner as Pool.Arena | null)?.close()
+      if (users[0] !== 2 || other.refs !== 0) throw new Error(`refs ${users[0]} then ${other.refs}`)
+    })
+    other.close()
     // Registering after share('none') would leave attached arenas told 'none'
     // while the creator wrote the RIO id concurrently with their reads.
     const sharedFirst = new binding.NativeArena(65536, false, false)
