@@ -138,8 +138,17 @@ Napi::Value NativeArena::New(const Napi::CallbackInfo& info) {
   }
 
   napi_value self = info.This();
-  NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, self, &arena_tag()), Napi::Value());
-  NAPI_THROW_IF_FAILED(env, napi_wrap(env, self, arena.get(), Finalize, nullptr, nullptr), Napi::Value());
+  napi_status status = napi_type_tag_object(env, self, &arena_tag());
+  if (status == napi_ok) status = napi_wrap(env, self, arena.get(), Finalize, nullptr, nullptr);
+  if (status != napi_ok) {
+    // (A worker being terminated refuses these.) Nobody saw the arena or its
+    // view: detached now, the view cannot keep the pages, which go at once
+    // instead of being kept for good as an escape the teardown cannot rule out.
+    arena->DropUser();
+    arena->closed_ = true;
+    arena->LetGoOfMemory(true);
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  }
   arena.release();  // the wrapper's finalizer owns it now
   return Napi::Value(env, self);
 }
