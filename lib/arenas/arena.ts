@@ -113,9 +113,11 @@ function deregisterCustom({ registrar, id }: Registration): void {
 // registered here: the native finalizer deregisters RIO itself. While
 // another thread still has the memory open, its I/O may use the
 // registration: it is left to the Registrar (its ring's close) instead.
+// retire() both checks that no other arena is attached and stops any from
+// attaching, atomically, so no thread can attach behind the deregister.
 const unclosed = new FinalizationRegistry<Registration>(registration => {
   try {
-    if (registration.native.users <= 1) deregisterCustom(registration)
+    if (registration.native.retire()) deregisterCustom(registration)
   } catch {
     // Nobody is left to tell.
   }
@@ -179,6 +181,9 @@ export class Arena {
   readonly largePages: boolean
 
   #registration: Registration
+  // What `registration` said at construction: that public field is
+  // writable, and share() must record the registration the arena has.
+  #kind: RegistrationKind
   #buffer: Buffer
   #refs = 0
   // Made by Arena.attach(): the memory is another thread's (or another
@@ -213,6 +218,7 @@ export class Arena {
     this.#buffer = Buffer.from(native.arrayBuffer, native.byteOffset, native.size)
     this.bufferId = id
     this.registration = kind
+    this.#kind = kind
     this.largePages = native.largePages
     if (registration.registrar !== null) unclosed.register(this, registration, this)
   }
@@ -288,8 +294,11 @@ export class Arena {
     if (!native.osMemory) {
       throw invalidState('This runtime refuses external ArrayBuffers (a V8 sandbox, as in Electron), so the arena is V8-owned memory, which cannot be shared with other threads')
     }
-    const token = native.share(this.registration, this.registration === 'custom' ? id : null)
-    return { type: ARENA_DESCRIPTOR, token, size: this.size }
+    // Attached arenas read the id back as 64 bits: one it cannot carry
+    // would reach them as another (perhaps another registration's).
+    if (id !== null && (id < 0n || id >= 2n ** 64n)) throw outOfRange('bufferId', 'a registration id from 0 to 2^64 - 1 to be shared', id)
+    const token = native.share(this.#kind, this.#kind === 'custom' ? id : null)
+    return { type: ARENA_DESCRIPTOR, token, size: native.size }
   }
 
   /**
@@ -387,9 +396,20 @@ export class Arena {
     if (refs > 0) {
       throw new PoolError('RIOPOOL_BUSY', `The arena still has ${refs} outstanding user(s); release them before close()`)
     }
+    const { native, registrar } = this.#registration
+    // A Registrar's id is given back before the native close: first no other
+    // thread (nor the Registrar itself) may attach any more. An attach that
+    // came after the refs above makes this close busy after all.
+    const retired = registrar !== null && !this.#attached
+    if (retired && !native.retire()) {
+      throw new PoolError('RIOPOOL_BUSY', `The arena still has ${Math.max(1, this.refs)} outstanding user(s); release them before close()`)
+    }
     this.#closing = true
     try {
       deregisterCustom(this.#registration)
+    } catch (error) {
+      if (retired) native.relist() // still open: its descriptors attach again
+      throw error
     } finally {
       this.#closing = false
     }

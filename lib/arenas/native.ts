@@ -32,6 +32,13 @@ export interface NativeArena {
   share(kind: RegistrationKind, id?: bigint | null): string
   /** At this thread's teardown, an atomic store of value (int32) at byteOffset; close() cancels it. */
   storeOnExit(byteOffset: number, value: number): void
+  /**
+   * True when no other arena is attached, and then none can attach any more
+   * (before a Registrar's deregister); false while one is.
+   */
+  retire(): boolean
+  /** Undoes retire(): the deregister failed and the arena stays open. */
+  relist(): void
   /** Drops this arena's use (the process's last deregisters RIO and unlocks), detaches, frees with the last view. */
   close(): void
 }

@@ -45,11 +45,23 @@ napi_status ArenaMemory::NewView(napi_value* result) {
   napi_ref ref;
   status = napi_create_reference(env_, array_buffer, 1, &ref);
   if (status != napi_ok) return status;
+  const bool first = current_ == nullptr;
   if (current_ != nullptr) napi_delete_reference(env_, current_);
   current_ = ref;
   current_view_ = view;
 
-  NewSentinel();
+  status = NewSentinel();
+  if (status != napi_ok && first) {
+    // Without a sentinel this memory would never be unmapped (a worker being
+    // terminated refuses new buffers). The first view has not reached JS:
+    // detached now, it reaches nothing, and the arena is refused instead.
+    // (Bun finalizes the view inside the detach: current_view_ is then null.)
+    if (napi_detach_arraybuffer(env_, array_buffer) == napi_ok) {
+      if (current_view_ != nullptr) Settle(current_view_);
+      leaked_ = false;  // set by NewSentinel() for this view alone
+    }
+    return status;
+  }
   *result = array_buffer;
   return napi_ok;
 }
@@ -94,19 +106,21 @@ void ArenaMemory::LetGo(bool detach) {
   MaybeDelete();
 }
 
-void ArenaMemory::NewSentinel() {
+napi_status ArenaMemory::NewSentinel() {
   DropSentinel();
   auto* sentinel = new TeardownSentinel{this};
   napi_value buffer = nullptr;
   napi_status status = create_external_buffer(env_, 1, &sentinel->byte, FinalizeSentinel, sentinel, &buffer);
-  if (status == napi_ok && napi_create_reference(env_, buffer, 1, &sentinel_ref_) == napi_ok) {
+  if (status == napi_ok) status = napi_create_reference(env_, buffer, 1, &sentinel_ref_);
+  if (status == napi_ok) {
     sentinel_ = sentinel;
-    return;
+    return napi_ok;
   }
   // Without a sentinel an escape could go unseen at teardown: never unmap.
   leaked_ = true;
   sentinel->memory = nullptr;
   if (buffer == nullptr && status == napi_pending_exception) delete sentinel;  // nothing was made
+  return status;
 }
 
 void ArenaMemory::DropSentinel() {

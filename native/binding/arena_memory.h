@@ -57,7 +57,7 @@ class ArenaMemory {
  private:
   napi_status NewView(napi_value* result);
   void ViewFinalized(ArenaView* view);
-  void NewSentinel();
+  napi_status NewSentinel();
   void DropSentinel();
   void OnTeardown();
   bool CurrentEscaped();

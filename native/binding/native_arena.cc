@@ -52,6 +52,17 @@ bool is_token(const std::string& text) {
   return true;
 }
 
+// A BigInt's value, rounded, for an error message.
+double bigint_to_double(Napi::BigInt value) {
+  int sign = 0;
+  size_t count = value.WordCount();
+  std::unique_ptr<uint64_t[]> words(new uint64_t[count == 0 ? 1 : count]);
+  value.ToWords(&sign, &count, words.get());
+  double result = 0;
+  for (size_t i = count; i-- > 0;) result = result * 18446744073709551616.0 + static_cast<double>(words[i]);
+  return sign ? -result : result;
+}
+
 bool bool_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   if (!info[index].IsBoolean()) throw invalid_arg_type(info.Env(), name, "boolean");
   return info[index].As<Napi::Boolean>().Value();
@@ -87,6 +98,8 @@ Napi::Function NativeArena::Define(Napi::Env env) {
       {"registerRio", nullptr, guarded<RegisterRio>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"share", nullptr, guarded<Share>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"storeOnExit", nullptr, guarded<StoreOnExit>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"retire", nullptr, guarded<Retire>, nullptr, nullptr, nullptr, method_attrs, nullptr},
+      {"relist", nullptr, guarded<Relist>, nullptr, nullptr, nullptr, method_attrs, nullptr},
       {"close", nullptr, guarded<Close>, nullptr, nullptr, nullptr, method_attrs, nullptr},
   };
   napi_value ctor;
@@ -126,8 +139,17 @@ Napi::Value NativeArena::New(const Napi::CallbackInfo& info) {
   }
 
   napi_value self = info.This();
-  NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, self, &arena_tag()), Napi::Value());
-  NAPI_THROW_IF_FAILED(env, napi_wrap(env, self, arena.get(), Finalize, nullptr, nullptr), Napi::Value());
+  napi_status status = napi_type_tag_object(env, self, &arena_tag());
+  if (status == napi_ok) status = napi_wrap(env, self, arena.get(), Finalize, nullptr, nullptr);
+  if (status != napi_ok) {
+    // (A worker being terminated refuses these.) Nobody saw the arena or its
+    // view: detached now, the view cannot keep the pages, which go at once
+    // instead of being kept for good as an escape the teardown cannot rule out.
+    arena->DropUser();
+    arena->closed_ = true;
+    arena->LetGoOfMemory(true);
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  }
   arena.release();  // the wrapper's finalizer owns it now
   return Napi::Value(env, self);
 }
@@ -281,7 +303,8 @@ Napi::Value NativeArena::RegisterRio(const Napi::CallbackInfo& info) {
   arena.RequireOpen(env);
   if (arena.mapping_ == nullptr) throw invalid_state(env, "V8-owned memory cannot be registered");
   if (arena.mapping_->rio_registered()) throw invalid_state(env, "The arena is already registered");
-  if (arena.mapping_->users() != 1 || arena.mapping_->shared_kind() != Registration::kNone)
+  // Once shared, other threads may read the registration: it is fixed then.
+  if (arena.mapping_->users() != 1 || arena.mapping_->shared())
     throw invalid_state(env, "Only an arena not yet shared can be registered");
   RioBufferId id = kRioInvalidBufferId;
   OsError err = arena.mapping_->RegisterRio(&id);
@@ -303,6 +326,8 @@ Napi::Value NativeArena::Share(const Napi::CallbackInfo& info) {
     if (!info[1].IsBigInt()) throw invalid_arg_type(env, "id", "bigint");
     bool lossless = false;
     custom_id = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+    // Another thread would read a different id: perhaps another registration's.
+    if (!lossless) throw out_of_range(env, "id", "from 0 to 2^64 - 1", bigint_to_double(info[1].As<Napi::BigInt>()));
     kind = Registration::kCustom;
   } else if (name == "rio") {
     if (!arena.mapping_->rio_registered()) throw invalid_state(env, "The arena is not registered with RIO");
@@ -337,6 +362,21 @@ Napi::Value NativeArena::StoreOnExit(const Napi::CallbackInfo& info) {
 void NativeArena::CancelExitStores() {
   for (ExitStore* store : exit_stores_) store->Cancel();
   exit_stores_.clear();
+}
+
+// retire(): true when no other arena is attached, and none can attach from
+// now on (a creator giving back its Registrar's registration before close());
+// false while another is. Closed or V8-owned memory: nothing can attach.
+Napi::Value NativeArena::Retire(const Napi::CallbackInfo& info) {
+  NativeArena& arena = From(info);
+  return Napi::Boolean::New(info.Env(), arena.mapping_ == nullptr || arena.mapping_->Retire());
+}
+
+// relist(): undoes retire(), when the give-back failed and the arena stays open.
+Napi::Value NativeArena::Relist(const Napi::CallbackInfo& info) {
+  NativeArena& arena = From(info);
+  if (arena.mapping_ != nullptr) arena.mapping_->Relist();
+  return info.Env().Undefined();
 }
 
 Napi::Value NativeArena::Close(const Napi::CallbackInfo& info) {

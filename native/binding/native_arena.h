@@ -56,6 +56,8 @@ class NativeArena {
   static Napi::Value RegisterRio(const Napi::CallbackInfo& info);
   static Napi::Value Share(const Napi::CallbackInfo& info);
   static Napi::Value StoreOnExit(const Napi::CallbackInfo& info);
+  static Napi::Value Retire(const Napi::CallbackInfo& info);
+  static Napi::Value Relist(const Napi::CallbackInfo& info);
   static Napi::Value Close(const Napi::CallbackInfo& info);
 
   void MapMemory(Napi::Env env, bool want_large_pages);

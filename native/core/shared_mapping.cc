@@ -29,7 +29,9 @@ Registry& registry() {
 // not handed a descriptor cannot name another pool's arena by trying.
 // Precondition: registry().mu held (the counter).
 std::string new_token(const void* address) {
-  static std::random_device device;
+  // Never destroyed, like the registry: a worker may share() while the main
+  // thread runs static destructors at exit.
+  static std::random_device& device = *new std::random_device();
   uint64_t words[2];
   words[0] = (static_cast<uint64_t>(device()) << 32) ^ device() ^ reinterpret_cast<uintptr_t>(address);
   words[1] = (static_cast<uint64_t>(device()) << 32) ^ device() ^
@@ -79,6 +81,11 @@ OsError SharedMapping::RegisterRio(RioBufferId* id) {
   return err;
 }
 
+bool SharedMapping::shared() const {
+  std::lock_guard<std::mutex> lock(registry().mu);
+  return !token_.empty();
+}
+
 std::string SharedMapping::Share(Registration kind, uint64_t custom_id) {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
@@ -86,9 +93,26 @@ std::string SharedMapping::Share(Registration kind, uint64_t custom_id) {
     shared_kind_ = kind;
     shared_id_ = kind == Registration::kRio ? rio_id_ : custom_id;
     token_ = new_token(base_);
-    r.by_token.emplace(token_, this);
+    if (!retired_) r.by_token.emplace(token_, this);
   }
   return token_;
+}
+
+bool SharedMapping::Retire() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  if (users_.load(std::memory_order_acquire) != 1) return false;
+  if (!retired_ && !token_.empty()) r.by_token.erase(token_);
+  retired_ = true;
+  return true;
+}
+
+void SharedMapping::Relist() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  if (!retired_) return;
+  retired_ = false;
+  if (!token_.empty() && users_.load(std::memory_order_acquire) > 0) r.by_token.emplace(token_, this);
 }
 
 void SharedMapping::DropUser() {
@@ -96,7 +120,7 @@ void SharedMapping::DropUser() {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mu);
     if (users_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    if (!token_.empty()) r.by_token.erase(token_);
+    if (!token_.empty() && !retired_) r.by_token.erase(token_);
   }
   // The last user, in whichever thread: nothing can attach any more.
   if (rio_id_ != kRioInvalidBufferId) rio_deregister(rio_id_);

@@ -43,12 +43,23 @@ class SharedMapping {
 
   // Pins the pages until the last user goes. Precondition: not yet locked.
   OsError Lock();
-  // Registers with RIO until the last user goes. Precondition: not yet registered.
+  // Registers with RIO until the last user goes. Precondition: not yet
+  // registered, and not shared (only the creator's thread can reach it).
   OsError RegisterRio(RioBufferId* id);
+  // Whether Share() made a token (other threads may hold this mapping).
+  bool shared() const;
 
   // The token other threads attach with, made on the first call, which also
   // records how the creator registered the arena (later calls keep that).
   std::string Share(Registration kind, uint64_t custom_id);
+
+  // For a creator about to give back a registration of its own (a JS
+  // Registrar's) before its close: when it is the only user, unlists the
+  // token, so that no thread can attach from now on (Share() no longer
+  // lists one either), and gives true; false while others are attached.
+  bool Retire();
+  // Undoes Retire() (the give-back failed and the arena stays open).
+  void Relist();
 
   void DropUser();
   // Another reacher, for something that holds the pages without a view (an
@@ -77,6 +88,7 @@ class SharedMapping {
   Registration shared_kind_ = Registration::kNone;
   uint64_t shared_id_ = 0;
   std::string token_;           // empty until shared; guarded by the registry's lock
+  bool retired_ = false;        // token_ unlisted by Retire(); guarded by the registry's lock
   std::atomic<int> users_{1};   // changed under the registry's lock
   std::atomic<int> reachers_{1};
 };

@@ -120,3 +120,133 @@ const canTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).tra
   t.is(result.sum, 82, 'the escaped view works after both closes')
   if (linux) t.true(result.mappedAfterClose, 'an escaped view keeps the pages mapped (a bounded leak)')
 })
+
+test("a Registrar's deregister() that attaches to the arena it is closing is refused: no arena outlives its registration", async t => {
+  const result = await scenario('attach-during-deregister')
+  t.log(result)
+  t.is(result.lateCode, 'RIOPOOL_CLOSED', 'the attach during close is refused')
+  t.false(result.lateOpen)
+  t.is(result.closeCode, 'none')
+  t.true(result.creatorClosed)
+  t.deepEqual(result.calls, ['register', 'deregister 7'])
+})
+
+test("a Registrar's deregister() that throws leaves the arena shared: its descriptor attaches again", async t => {
+  const result = await scenario('deregister-throws')
+  t.log(result)
+  t.is(result.first, 'not now')
+  t.is(result.refsWhileAttached, 1)
+  t.deepEqual(result.calls, ['deregister 9', 'deregister 9'])
+  t.is(result.afterCode, 'RIOPOOL_CLOSED')
+})
+
+test("share() refuses a Registrar's id that 64 bits cannot carry, rather than give other threads another id", async t => {
+  const result = await scenario('wide-registrar-id')
+  t.log(result)
+  t.is(result['-1'], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(result[String(2n ** 64n + 3n)], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(result[String(2n ** 64n - 1n)], `attached:${2n ** 64n - 1n}`)
+  t.is(result['0'], 'attached:0')
+})
+
+test("the creator's close() racing two workers' attaches, 300 arenas: each attach gets the memory or RIOPOOL_CLOSED, each registration goes once", async t => {
+  const result = await scenario('race-close')
+  t.log(result)
+  t.is((result.outcomes.attached ?? 0) + (result.outcomes.RIOPOOL_CLOSED ?? 0), 600, 'no other outcome (wrong bytes, another code)')
+  if (rio) t.deepEqual(result.registrations, { registered: 300, deregistered: 300, live: 0 })
+})
+
+test('a creator collected without close() while a worker is attached: the bytes and registration last until the worker closes', async t => {
+  const result = await scenario('gc-creator')
+  t.log(result)
+  const rioKind = rio ? 'required' : 'off'
+  t.is(result[rioKind].good, 256, 'every page still held the bytes the creator wrote')
+  t.is(result.custom.good, 256)
+  t.deepEqual(result.custom.callsWhileAttached, ['register'], "a Registrar's id is not given back while another thread uses it")
+  if (rio) {
+    t.is(result[rioKind].liveWhileAttached, 1, 'still registered after the creator was collected')
+    t.deepEqual(result[rioKind].registrations, { registered: 1, deregistered: 1 }, 'given back by the worker, the last user')
+  }
+})
+
+test('a worker that shares an arena and exits without closing it: the descriptor then gives RIOPOOL_CLOSED, never memory', async t => {
+  const result = await scenario('sharer-exits')
+  t.log(result)
+  t.is(result.code, 0)
+  t.is(result.attachCode, 'RIOPOOL_CLOSED')
+  if (linux) t.false(result.mappedAfterExit)
+  if (rio) t.deepEqual(result.registrations, { registered: 1, deregistered: 1 })
+})
+
+test('200 arenas attached in one thread to locked memory, closed in a shuffled order: locked (VmLck) until the last close', async t => {
+  const result = await scenario('same-thread-locked')
+  t.log(result)
+  t.is(result.refsAll, 200)
+  t.is(result.busy, 100, "the creator's close() is busy while any is open")
+  t.is(result.wrong, 0)
+  t.is(result.refsAfter, 0)
+  if (linux) {
+    t.true(result.lockedDuring)
+    t.is(result.lockedBeforeLast, 1024)
+    t.is(result.lockedAfter, 0)
+  }
+})
+
+test('the sharing methods and getters refuse foreign receivers and hostile arguments with codes', async t => {
+  const codes = await scenario('this-confusion')
+  t.log(codes)
+  for (const [name, code] of Object.entries(codes)) {
+    if (name.endsWith('-1') && name.startsWith('arena-')) continue // the real Arena
+    if (name.startsWith('native-') || name.startsWith('register-') || name.startsWith('proxy-') || name.startsWith('getter-') || (name.startsWith('share-') && !/^share-\d$/.test(name))) continue // checked below
+    t.is(code, 'TypeError:ERR_INVALID_THIS', name)
+  }
+  t.is(codes['arena-share-1'], 'ok:object')
+  t.is(codes['arena-attached-1'], 'ok:boolean')
+  t.is(codes['share-no-kind'], 'TypeError:ERR_INVALID_ARG_TYPE')
+  t.is(codes['share-symbol'], 'TypeError:ERR_INVALID_ARG_TYPE')
+  t.is(codes['share-custom-no-id'], 'TypeError:ERR_INVALID_ARG_TYPE')
+  t.is(codes['share-custom-huge'], 'RangeError:ERR_OUT_OF_RANGE')
+  t.is(codes['share-rio-unregistered'], 'Error:ERR_INVALID_STATE')
+  t.is(codes['share-other'], 'TypeError:ERR_INVALID_ARG_TYPE')
+  t.is(codes['share-boxed'], 'TypeError:ERR_INVALID_ARG_TYPE')
+  t.is(codes['native-token-object'], 'TypeError:ERR_INVALID_ARG_TYPE')
+  t.is(codes['native-token-call'], 'TypeError:ERR_CONSTRUCT_CALL_REQUIRED')
+  t.is(codes['share-closed'], 'Error:ERR_INVALID_STATE')
+  t.is(codes['proxy-closes-creator'], 'PoolError:RIOPOOL_CLOSED', 'a token read that closes the creator attaches nothing')
+  t.is(codes['getter-attaches-inside'], 'ok:undefined')
+  t.is(codes['register-after-share'], 'Error:ERR_INVALID_STATE', 'memory already shared is not registered')
+})
+
+test('workers attaching and closing in a tight loop, terminated at odd moments: refs come back to 0, the registration goes once, the pages are unmapped', async t => {
+  const result = await scenario('terminate-mid-attach')
+  t.log(result)
+  t.is(result.terminated, 40)
+  // A worker being terminated refuses new buffers: an attach whose view was
+  // made but not its teardown sentinel must not keep the pages for good.
+  if (linux) t.false(result.mappedAfterClose, 'unmapped after the last close, whatever the terminations interrupted')
+  if (rio) t.deepEqual(result.registrations, { registered: 1, deregistered: 1, live: 0 })
+})
+
+test('process.exit() while workers hold attached, locked arenas and write through them exits cleanly', async t => {
+  for (let run = 0; run < 3; run++) {
+    const result = await scenario('exit-with-attached')
+    t.is(result.refs, 6)
+  }
+})
+
+test("share() records the registration the arena has, not its overwritable public fields", async t => {
+  const result = await scenario('forged-fields')
+  t.log(result)
+  for (const name of Object.keys(result)) {
+    t.true(result[name].same, `${name}: attached arenas see the real registration and id`)
+    t.is(result[name].descriptorSize, 65536, `${name}: the descriptor's size is the memory's`)
+  }
+})
+
+test("the creator's close() with a Registrar racing two workers' attaches: no attached arena sees its id given back", async t => {
+  const result = await scenario('race-close-registrar')
+  t.log(result)
+  t.is(result.outcomes['attached after deregister'], undefined)
+  t.is((result.outcomes.attached ?? 0) + (result.outcomes.RIOPOOL_CLOSED ?? 0), 800)
+  t.true(result.deregisteredOnce)
+})
