@@ -176,7 +176,7 @@ module.exports = [
   {
     id: 'shared-attach-after-close',
     file: 'native/core/shared_mapping.cc',
-    search: '    if (!token_.empty()) r.by_token.erase(token_);\n',
+    search: '    if (!token_.empty() && !retired_) r.by_token.erase(token_);\n',
     replace: '',
     tests: ['arena-sharing'],
     description: 'a shared arena stays attachable after its last close: a late attach reaches unmapped memory',
