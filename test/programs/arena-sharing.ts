@@ -185,7 +185,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     }
     // Terminated at a random moment of a busy loop, 40 times over.
     let terminatedRight = 0
-    const terminations = 40
+    const terminations = Number(process.argv[3] ?? 40)
     for (let k = 1; k <= terminations; k++) {
       const { w, exited, ready } = start(`
         const arena = Arena.attach(workerData.descriptor)
@@ -640,11 +640,12 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   // moments, mid-attach or mid-close: the creator's refs come back to 0
   // and its close gives the registration back once.
   async 'terminate-mid-attach'() {
+    const rounds = Number(process.argv[3] ?? 40)
     const before = sim?.counters() ?? null
     const arena = Arena.create(1 << 16, { registration })
     const descriptor = arena.share()
     let terminated = 0
-    for (let round = 0; round < 40; round++) {
+    for (let round = 0; round < rounds; round++) {
       const w = worker(`
         const { workerData, parentPort } = require('node:worker_threads')
         parentPort.postMessage('started')
