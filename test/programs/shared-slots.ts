@@ -48,7 +48,7 @@ function until(condition: () => boolean, what: string, ms = 15000): Promise<void
   })
 }
 
-interface Record { worker: Worker; thread: number; ready: boolean; exited: boolean; finished: boolean; paused: boolean }
+interface Record { worker: Worker; thread: number; ready: boolean; killed: boolean; exited: boolean; finished: boolean; paused: boolean }
 interface Flight { kind: 'adopt' | 'loan'; h: number; from: number; to: number }
 
 async function model(): Promise<unknown> {
@@ -174,7 +174,7 @@ async function model(): Promise<unknown> {
     const worker = new Worker(workerFile, {
       workerData: { role: 'model', geometry, words: buffer, ghost: g.buffer, serial, seed: serial * 7919, total: 0, releasers: 0 },
     })
-    records.set(serial, { worker, thread: -1, ready: false, exited: false, finished: false, paused: false })
+    records.set(serial, { worker, thread: -1, ready: false, killed: false, exited: false, finished: false, paused: false })
     worker.on('message', message => onMessage(serial, message))
     worker.on('error', error => errors.push(`serial ${serial}: ${String(error)}`))
     worker.on('exit', () => onExit(serial))
@@ -190,10 +190,12 @@ async function model(): Promise<unknown> {
       phase = 'pause'
       break
     }
-    const victims = live().filter(r => r.ready)
+    const victims = live().filter(r => r.ready && !r.killed)
     if (victims.length === 3 && kills < 40) {
+      const victim = victims[random(victims.length)]!
       kills++
-      void victims[random(victims.length)]!.worker.terminate()
+      victim.killed = true
+      void victim.worker.terminate()
     }
   }
   const runMs = Date.now() - began
