@@ -242,3 +242,36 @@ test('the generation wraps after 256 frees', t => {
   }
   t.is(h, first, 'the 8-bit wrap, as in one thread today')
 })
+
+test('a bit in R is only a hint: a drain caches only slots it claims from FREEING', t => {
+  const { words, a, b } = pool([0], 1)
+  const handles: number[] = []
+  for (let k = 0; k < 32; k++) handles.push(a.lease(1))
+  t.true(b.adopt(handles[5]!))
+  t.true(b.release(handles[5]!))
+  const leased = slot(handles[9]!)
+  Atomics.or(words.remote, leased >>> 5, 1 << (leased & 31)) // a republish that came after the claim
+  t.is(slot(a.lease(1)), slot(handles[5]!))
+  t.is(a.lease(1), -1, 'the leased slot behind the stale bit is not cached')
+  t.true(a.isLive(handles[9]!))
+})
+
+test("an unpin names its lease's generation: a reclaimer's late step does nothing to the slot's next lease (the bug spin found)", t => {
+  const { words, a, b, c } = pool([0, 1])
+  const h = b.lease(1)
+  const i = slot(h)
+  t.true(a.retain(h))
+  t.true(b.release(h), "b's pinned release: n = 0, OWNER cleared")
+  words.threads[b.thread] = ThreadState.DEAD
+  // c would read the slot as leased by dead b, gen g, and unpin OWNER and b's bit; first a's pin goes, freeing it.
+  t.true(a.release(h))
+  t.false(a.isLive(h))
+  t.true(c.reclaim(b.thread) >= 0)
+  let next = -1
+  for (let k = 0; k < 32 && slot(next) !== i; k++) next = c.lease(2)
+  t.is(slot(next), i, 'the slot leased again, by its new heap')
+  const before = words.pin[i]
+  t.false(c.unpin(i, h & 255, true, 1 << b.thread), "the reclaimer's step, late")
+  t.is(words.pin[i], before)
+  t.true(c.isLive(next))
+})
