@@ -18,7 +18,7 @@ async function scenario(name: string): Promise<Record<string, any>> {
 
 const zeros = (n: number): number[] => new Array<number>(n).fill(0)
 
-test('model: 3 workers lease, tag, post for adopt, lend for foreign retains and release, with random terminate()s and restarts; no slot is leased twice, no tag overwritten, the words agree with what each live thread holds, and everything comes back', async t => {
+test('model: 3 workers lease, tag, post for adopt, lend for foreign retains, release and reclaim, with random terminate()s and restarts; no slot is leased twice, no tag overwritten, the words agree with what each live thread holds, and everything comes back', async t => {
   const result = await scenario('model')
   t.log({ ...result, final: undefined })
   t.deepEqual(result.errors, [], 'every check in every thread held (tags, overlaps, refusals)')
@@ -30,6 +30,7 @@ test('model: 3 workers lease, tag, post for adopt, lend for foreign retains and 
   t.true(result.restarts >= result.kills - 1, 'only a kill landing as the run ends goes unreplaced')
   t.true(result.posts > 1000, 'handles crossed threads')
   t.true(result.reclaimedReferences > 0, "reclaim released dead threads' references")
+  t.true(result.mainReclaims + result.workerReclaims <= result.workers, 'no thread reclaimed twice (main and workers race for each; a reclaim finished for a dead reclaimer is not counted)')
   t.true(result.census.leased > 0, 'the census saw leases held across threads')
   t.is(result.census.stats.leased + result.census.stats.free, result.census.stats.slots)
   const { final } = result

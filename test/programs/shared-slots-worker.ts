@@ -4,7 +4,7 @@
 // shared-slots.ts for their layout). Every check that fails posts an
 // 'error' message; the main thread collects them.
 import { parentPort, workerData } from 'node:worker_threads'
-import { SharedSlots, slotWordsOver, type SlotGeometry } from '../../lib/allocator/shared-slots.js'
+import { SharedSlots, ThreadState, slotWordsOver, type SlotGeometry } from '../../lib/allocator/shared-slots.js'
 import { PoolError } from '../../lib/errors.js'
 
 interface Data {
@@ -25,11 +25,11 @@ const port = parentPort!
 const slots = new SharedSlots(slotWordsOver(data.words, 0, data.geometry))
 const slotCount = data.geometry.slabs * data.geometry.slotsPerSlab
 const threadCount = data.geometry.threads
-// The test's shared arrays: [ops, errors], tag per slot, serial per thread index, own[serial][slot].
-const counters = new Int32Array(data.ghost, 0, 2)
-const tag = new Int32Array(data.ghost, 8, slotCount)
-const liveSerial = new Int32Array(data.ghost, 8 + 4 * slotCount, threadCount)
-const own = new Int32Array(data.ghost, 8 + 4 * (slotCount + threadCount))
+// The test's shared arrays: [ops, errors, reclaims by workers, references they released], tag per slot, serial per thread index, own[serial][slot].
+const counters = new Int32Array(data.ghost, 0, 4)
+const tag = new Int32Array(data.ghost, 16, slotCount)
+const liveSerial = new Int32Array(data.ghost, 16 + 4 * slotCount, threadCount)
+const own = new Int32Array(data.ghost, 16 + 4 * (slotCount + threadCount))
 const me = data.serial
 
 let seed = data.seed >>> 0
@@ -94,7 +94,29 @@ function releaseHeld(h: number, entry: Held): void {
   if (!slots.release(h)) fail(`release of held ${h} refused`)
 }
 
+/**
+ * Reclaims a dead thread, or finishes a reclaim whose reclaimer died, racing
+ * the main thread's reclaim at each exit; this thread may be terminated
+ * half way, and its own reclaimer must then finish the job.
+ */
+function tryReclaim(): void {
+  const T = slots.T
+  for (let t = 0; t < threadCount; t++) {
+    if (t === slots.thread) continue
+    const v = Atomics.load(T, t)
+    if (v === ThreadState.DEAD || (v >= ThreadState.RECL && Atomics.load(T, v - ThreadState.RECL) !== ThreadState.LIVE)) {
+      op()
+      const released = slots.reclaim(t)
+      if (released >= 0) {
+        Atomics.add(counters, 2, 1)
+        Atomics.add(counters, 3, released)
+      }
+    }
+  }
+}
+
 function step(): void {
+  if (random(1000) < 3) tryReclaim()
   const roll = random(100)
   if (roll < 35) {
     if (held.size >= 40) return

@@ -5,7 +5,7 @@
 // test/programs/shared-slots-worker.ts.
 //
 // The test's own shared arrays (the "ghost"), beside the protocol's words:
-//   counters [ops, errors]; tag[i], the handle of the lease that last wrote
+//   counters [ops, errors, reclaims by workers, references they released]; tag[i], the handle of the lease that last wrote
 //   slot i (standing for its bytes); liveSerial[t], the worker serial
 //   attached as thread t (0 once it exited); own[serial][i], the references
 //   each serial holds on slot i, counted up after an operation takes one and
@@ -26,13 +26,13 @@ const MAIN_SERIAL = 1
 
 function ghost(geometry: SlotGeometry) {
   const slots = geometry.slabs * geometry.slotsPerSlab
-  const buffer = new SharedArrayBuffer(8 + 4 * (slots + geometry.threads) + 4 * MAX_SERIALS * slots)
+  const buffer = new SharedArrayBuffer(16 + 4 * (slots + geometry.threads) + 4 * MAX_SERIALS * slots)
   return {
     buffer,
-    counters: new Int32Array(buffer, 0, 2),
-    tag: new Int32Array(buffer, 8, slots),
-    liveSerial: new Int32Array(buffer, 8 + 4 * slots, geometry.threads),
-    own: new Int32Array(buffer, 8 + 4 * (slots + geometry.threads)),
+    counters: new Int32Array(buffer, 0, 4),
+    tag: new Int32Array(buffer, 16, slots),
+    liveSerial: new Int32Array(buffer, 16 + 4 * slots, geometry.threads),
+    own: new Int32Array(buffer, 16 + 4 * (slots + geometry.threads)),
   }
 }
 
@@ -71,6 +71,8 @@ async function model(): Promise<unknown> {
   let kills = 0
   let restarts = 0
   let reclaimedReferences = 0
+  let mainReclaims = 0
+  let orphans = 0
   let staleAfterSenderDied = 0
   let mainAdopted = 0
   let notAdoptable = 0
@@ -155,16 +157,30 @@ async function model(): Promise<unknown> {
         if (flight.kind === 'adopt') mainAdopt(flight.h)
         else ack(flight.from, flight.h)
       }
-      const released = main.reclaim(t)
-      if (released < 0) errors.push(`reclaim of thread ${t} (serial ${serial}) refused`)
-      else reclaimedReferences += released
-      if (record.finished && released !== 0) errors.push(`serial ${serial} finished cleanly but reclaim released ${released} references`)
+      // Later, so that workers race for it (and may be terminated half way through).
+      setTimeout(() => reclaimExited(serial, t), random(40))
     } else {
       errors.push(`serial ${serial} exited before attaching`)
     }
     if (phase === 'run') {
       restarts++
       start()
+    }
+  }
+
+  function reclaimExited(serial: number, t: number): void {
+    const record = records.get(serial)!
+    for (let e = 0; e < geometry.threads; e++) if (Atomics.load(words.threads, e) === ThreadState.RECL + t) orphans++
+    const released = main.reclaim(t)
+    if (released >= 0) {
+      mainReclaims++
+      reclaimedReferences += released
+      if (record.finished && released !== 0) errors.push(`serial ${serial} finished cleanly but reclaim released ${released} references`)
+    } else {
+      // A worker got there first: it is done, or its reclaimer is live (else main would have taken it over).
+      const v = Atomics.load(words.threads, t)
+      const byLive = v >= ThreadState.RECL && Atomics.load(words.threads, v - ThreadState.RECL) === ThreadState.LIVE
+      if (v !== ThreadState.DONE && !byLive) errors.push(`reclaim of thread ${t} (serial ${serial}) refused in state ${v}`)
     }
   }
 
@@ -202,11 +218,12 @@ async function model(): Promise<unknown> {
   // Quiet: every worker ready and paused, nothing in flight, every exit handled.
   await until(() => live().every(r => r.ready), 'workers to attach')
   for (const r of live()) r.worker.postMessage({ type: 'pause' })
-  await until(() => live().every(r => r.paused) && inflight.size === 0, 'a quiet pool')
+  const settled = (): boolean => [...words.threads].every(v => v === ThreadState.FREE || v === ThreadState.LIVE || v === ThreadState.DONE)
+  await until(() => live().every(r => r.paused) && inflight.size === 0 && settled(), 'a quiet pool, every dead thread reclaimed')
   const census = check(main, words, g, geometry, errors)
   phase = 'finish'
   for (const r of live()) r.worker.postMessage({ type: 'finish' })
-  await until(() => live().length === 0, 'workers to finish')
+  await until(() => live().length === 0 && settled(), 'workers to finish and be reclaimed')
   for (const h of mainHeld) {
     if (Atomics.load(g.tag, h >>> 8) !== h) errors.push(`main: tag of held ${h} overwritten`)
     Atomics.sub(g.own, MAIN_SERIAL * slotCount + (h >>> 8), 1)
@@ -228,7 +245,10 @@ async function model(): Promise<unknown> {
     staleAfterSenderDied,
     mainAdopted,
     notAdoptable,
-    reclaimedReferences,
+    reclaimedReferences: reclaimedReferences + Atomics.load(g.counters, 3),
+    mainReclaims,
+    workerReclaims: Atomics.load(g.counters, 2),
+    orphans,
     census,
     final,
     dirty,
