@@ -62,4 +62,12 @@ module.exports = [
     tests,
     description: 'a drain caches every slot R names without claiming it by CAS: a stale hint puts a leased slot in the cache',
   },
+  {
+    id: 'slots-reclaim-leaves-orphans',
+    file: 'lib/allocator/shared-slots.ts',
+    search: '      if (e !== d && Atomics.load(T, e) === ThreadState.RECL + d) this.reclaim(e)\n',
+    replace: '',
+    tests,
+    description: "reclaiming a reclaimer that died half way leaves its dead thread in RECL: once the reclaimer's index is reused, that thread is never finished",
+  },
 ]

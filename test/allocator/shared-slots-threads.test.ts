@@ -58,3 +58,15 @@ test('contention: 3 workers adopt and release handles one owner leases from its 
   t.is(result.ownerCached + result.ownerStats.freeing, 256, "every slot in the owner's cache or waiting in R, none lost, none twice")
   t.is(result.mainStats.free, 256)
 })
+
+test("killed reclaimer: a worker terminated while reclaiming a dead holder's 200 leases is succeeded; the holder's unpinned leases come back, the 20 another thread pins stay live, nothing else is leased", async t => {
+  const result = await scenario('killed-reclaimer')
+  t.log(result.outcomes)
+  t.deepEqual(result.errors, [])
+  t.is(result.errorCount, 0)
+  t.true(result.outcomes.killedHalfWay >= 4, `${result.outcomes.killedHalfWay} of ${result.rounds} reclaimers terminated half way (T[holder] = RECL + reclaimer at its exit)`)
+  t.is(result.final.leased, 0)
+  t.is(result.final.free, result.final.slots)
+  t.is(result.dirty, 0)
+  t.true(result.threadStates.slice(1).every((state: number) => state === 0 || state === 3), 'every worker entry FREE or DONE')
+})

@@ -8,7 +8,7 @@ import { SharedSlots, ThreadState, slotWordsOver, type SlotGeometry } from '../.
 import { PoolError } from '../../lib/errors.js'
 
 interface Data {
-  role: 'model' | 'owner' | 'releaser'
+  role: 'model' | 'owner' | 'releaser' | 'holder' | 'reclaimer'
   geometry: SlotGeometry
   words: SharedArrayBuffer
   ghost: SharedArrayBuffer
@@ -18,6 +18,8 @@ interface Data {
   total: number
   /** owner: releasers to post to. */
   releasers: number
+  /** reclaimer: the dead thread to reclaim. */
+  target?: number
 }
 
 const data = workerData as Data
@@ -265,9 +267,33 @@ function runReleaser(): void {
   })
 }
 
+// ---- a reclaimer terminated half way ---------------------------------------
+
+/** Leases `total` handles, posts them, and waits to be terminated holding them. */
+function runHolder(): void {
+  const handles: number[] = []
+  for (let k = 0; k < data.total; k++) {
+    const h = slots.lease(1 + k)
+    if (h < 0) break
+    Atomics.store(tag, h >>> 8, h)
+    handles.push(h)
+  }
+  port.postMessage({ type: 'held', handles })
+  port.on('message', () => {})
+}
+
+/** Reclaims the target at once; the main thread terminates it at a random moment. */
+function runReclaimer(): void {
+  const released = slots.reclaim(data.target!)
+  port.postMessage({ type: 'reclaimed', released })
+  port.on('message', () => {})
+}
+
 const thread = slots.attachThread()
 if (data.role === 'model') Atomics.store(liveSerial, thread, me)
 port.postMessage({ type: 'ready', thread })
 if (data.role === 'model') runModel()
 else if (data.role === 'owner') runOwner(data.releasers)
-else runReleaser()
+else if (data.role === 'releaser') runReleaser()
+else if (data.role === 'holder') runHolder()
+else runReclaimer()

@@ -364,7 +364,82 @@ async function contention(): Promise<unknown> {
   }
 }
 
-const scenarios: { [name: string]: () => Promise<unknown> } = { model, contention }
+/**
+ * Rounds of: a holder leases `held` handles (main pins some) and is
+ * terminated; a reclaimer starts reclaiming it and is terminated a few
+ * milliseconds later, often half way; main reclaims the reclaimer, which
+ * finishes the holder's reclaim; then the holder's unpinned leases are free,
+ * the pinned ones live until main lets go, and nothing else is leased.
+ */
+async function killedReclaimer(): Promise<unknown> {
+  const geometry = { slabs: 4096, slotsPerSlab: 64, threads: 8 }
+  const held = 200
+  const pinned = 20
+  const { buffer, words } = createSharedSlotWords(geometry)
+  const g = ghost(geometry)
+  const main = new SharedSlots(words)
+  main.attachThread()
+  const errors: string[] = []
+  const outcomes = { killedHalfWay: 0, killedBefore: 0, completed: 0, killedAfter: 0 }
+  let seed = 99
+  const random = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return (seed >>> 8) % n
+  }
+  const spawn = (role: string, target = -1): { worker: Worker; exited: Promise<void>; messages: Array<{ type: string; [key: string]: any }> } => {
+    const worker = new Worker(workerFile, { workerData: { role, geometry, words: buffer, ghost: g.buffer, serial: 2, seed: 1, total: held, releasers: 0, target } })
+    const messages: Array<{ type: string; [key: string]: any }> = []
+    worker.on('message', message => messages.push(message))
+    worker.on('error', error => errors.push(`${role}: ${String(error)}`))
+    return { worker, messages, exited: new Promise(resolve => worker.once('exit', () => resolve())) }
+  }
+  const rounds = 16
+  for (let round = 0; round < rounds; round++) {
+    const holder = spawn('holder')
+    await until(() => holder.messages.some(m => m.type === 'held'), 'the holder')
+    const victim = holder.messages.find(m => m.type === 'ready')!.thread as number
+    const handles = holder.messages.find(m => m.type === 'held')!.handles as number[]
+    if (handles.length !== held) errors.push(`round ${round}: the holder leased ${handles.length}`)
+    const pins = handles.slice(0, pinned)
+    for (const h of pins) if (!main.retain(h)) errors.push(`round ${round}: pin of ${h} refused`)
+    await holder.worker.terminate()
+    await holder.exited
+    Atomics.store(words.threads, victim, ThreadState.DEAD) // the addon's exit store
+    const reclaimer = spawn('reclaimer', victim)
+    // Wait (spinning) for its claim, then a random moment more, then terminate it.
+    const deadline = Date.now() + 5000
+    while (Atomics.load(words.threads, victim) === ThreadState.DEAD && Date.now() < deadline) { /* spin */ }
+    const until2 = performance.now() + random(40) / 10
+    while (performance.now() < until2) { /* spin */ }
+    await reclaimer.worker.terminate()
+    await reclaimer.exited
+    await until(() => reclaimer.messages.some(m => m.type === 'ready'), 'the reclaimer\'s ready message')
+    const r = reclaimer.messages.find(m => m.type === 'ready')!.thread as number
+    Atomics.store(words.threads, r, ThreadState.DEAD)
+    const state = Atomics.load(words.threads, victim)
+    if (reclaimer.messages.some(m => m.type === 'reclaimed')) outcomes.completed++
+    else if (state === ThreadState.RECL + r) outcomes.killedHalfWay++
+    else if (state === ThreadState.DEAD) outcomes.killedBefore++
+    else outcomes.killedAfter++ // DONE, its message lost with it
+    if (main.reclaim(r) < 0) errors.push(`round ${round}: reclaim of the reclaimer refused`)
+    if (Atomics.load(words.threads, victim) === ThreadState.DEAD && main.reclaim(victim) < 0) errors.push(`round ${round}: reclaim of the holder refused`)
+    if (Atomics.load(words.threads, victim) !== ThreadState.DONE) errors.push(`round ${round}: holder left in state ${words.threads[victim]}`)
+    if (Atomics.load(words.threads, r) !== ThreadState.DONE) errors.push(`round ${round}: reclaimer left in state ${words.threads[r]}`)
+    const stillLive = handles.filter(h => main.isLive(h))
+    if (stillLive.length !== pinned || stillLive.some((h, k) => h !== pins[k])) errors.push(`round ${round}: ${stillLive.length} of the holder's leases live, not its ${pinned} pinned ones`)
+    for (const h of pins) {
+      if (Atomics.load(g.tag, h >>> 8) !== h) errors.push(`round ${round}: tag of pinned ${h} overwritten`)
+      if (!main.release(h)) errors.push(`round ${round}: release of pin ${h} refused`)
+    }
+    const stats = main.stats()
+    if (stats.leased !== 0) errors.push(`round ${round}: ${stats.leased} leased after every holder let go`)
+  }
+  let dirty = 0
+  for (let i = 0; i < words.pin.length; i++) if ((words.pin[i]! & (SlotWord.OWNER | SlotWord.MASK)) !== 0) dirty++
+  return { rounds, outcomes, errors: errors.slice(0, 20), errorCount: errors.length, final: main.stats(), dirty, threadStates: [...words.threads] }
+}
+
+const scenarios: { [name: string]: () => Promise<unknown> } = { model, contention, 'killed-reclaimer': killedReclaimer }
 const name = process.argv[2] ?? ''
 const scenario = scenarios[name]
 if (scenario === undefined) throw new Error(`no scenario ${name}`)
