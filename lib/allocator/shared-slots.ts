@@ -75,6 +75,15 @@
 //   would read as a live reclaimer and that thread would never be finished.
 // - a non-heap last release whose CAS fails (a pin raced it: only racy
 //   usage can) goes on as a pinned release instead of failing.
+//
+// Not here yet: BufferPool over these words (share/attach, arenas, size
+// classes, close, acquire waits); a lease that reclaims dead threads itself;
+// a way for a heap to give back a slab it does not need (a reclaimer keeps
+// every slab it takes over); the exit store armed in the same step as
+// attachThread() (a thread terminated between the two leaves its entry LIVE
+// for good: the addon should do both in one native call); a benchmark of the
+// fast paths against the bars. Tests: test/allocator/shared-slots
+// (one thread) and shared-slots-threads (worker_threads, terminate()).
 import { PoolError, invalidArgType, invalidState, outOfRange } from '../errors.js'
 
 export const enum SlotWord {
