@@ -6,6 +6,8 @@ export type PoolErrorCode =
   | 'RIOPOOL_BUSY'
   | 'RIOPOOL_CLOSED'
   | 'RIOPOOL_EXHAUSTED'
+  /** adopt() of a lease that is pinned or whose owner holds more than one reference (lib/allocator/shared-slots.ts). */
+  | 'RIOPOOL_NOT_ADOPTABLE'
   | 'RIOPOOL_RELEASED'
   | 'RIOPOOL_RIO_UNAVAILABLE'
   | 'RIOPOOL_SLOTS_TAKEN'
