@@ -427,10 +427,16 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   // over its memory: the registration (RIO, or a Registrar's) stays until
   // the worker's close, and the bytes stay readable and writable.
   async 'gc-creator'() {
-    const v8 = await import('node:v8')
-    const vm = await import('node:vm')
-    v8.setFlagsFromString('--expose-gc')
-    const gc = vm.runInNewContext('gc') as () => void
+    const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun
+    let gc: () => void
+    if (bun) {
+      gc = () => bun.gc(true)
+    } else {
+      const v8 = await import('node:v8')
+      const vm = await import('node:vm')
+      v8.setFlagsFromString('--expose-gc')
+      gc = vm.runInNewContext('gc') as () => void
+    }
     const calls: string[] = []
     const registrar = {
       register: () => { calls.push('register'); return 5n },
