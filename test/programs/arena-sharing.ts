@@ -6,6 +6,7 @@ import * as fs from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type * as Pool from '../../lib/index.js'
 import type * as Native from '../../lib/arenas/native.js'
+import { until } from '../support/until.js'
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { Arena, BufferPool } = require('../../lib/index.js') as typeof Pool
@@ -21,17 +22,6 @@ const registration = sim ? 'required' : 'off'
 
 const lib = require.resolve('../../lib/index.js')
 
-function until(condition: () => boolean, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) resolve()
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`))
-      else setTimeout(check, 5)
-    }
-    check()
-  })
-}
 
 /**
  * Whether any mapping of this process covers address (Linux; null
@@ -44,6 +34,19 @@ function mapped(address: bigint): boolean | null {
     const [start, end] = (line.split(' ')[0] ?? '').split('-')
     return start !== undefined && end !== undefined && BigInt(`0x${start}`) <= address && address < BigInt(`0x${end}`)
   })
+}
+
+/** Closes the creator as soon as no racing attach holds it; how many tries were RIOPOOL_BUSY. */
+async function closeWhenFree(arena: Pool.Arena): Promise<number> {
+  for (let busy = 0; ; busy++) {
+    try {
+      arena.close()
+      return busy
+    } catch (error) {
+      if ((error as { code: string }).code !== 'RIOPOOL_BUSY') throw error
+      await new Promise(resolve => setImmediate(resolve))
+    }
+  }
 }
 
 // Listened for from the start: a worker may post and exit before anyone awaits it.
@@ -402,16 +405,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
       for (const w of workers) w.postMessage(descriptor)
       // Spin a little so that some closes land mid-attach.
       for (let i = 0; i < (round % 7) * 2000; i++) arena.buffer[2]++
-      for (;;) {
-        try {
-          arena.close()
-          break
-        } catch (error) {
-          if ((error as { code: string }).code !== 'RIOPOOL_BUSY') throw error
-          busy++
-          await new Promise(resolve => setImmediate(resolve))
-        }
-      }
+      busy += await closeWhenFree(arena)
     }
     await until(() => Object.values(outcomes).reduce((a, b) => a + b, 0) === rounds * workers.length, 'every attach to answer')
     for (const w of workers) w.postMessage('stop')
@@ -768,16 +762,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
       const descriptor = arena.share()
       for (const w of workers) w.postMessage({ descriptor, round })
       for (let i = 0; i < (round % 9) * 1500; i++) arena.buffer[2]++
-      for (;;) {
-        try {
-          arena.close()
-          break
-        } catch (error) {
-          if ((error as { code: string }).code !== 'RIOPOOL_BUSY') throw error
-          busy++
-          await new Promise(resolve => setImmediate(resolve))
-        }
-      }
+      busy += await closeWhenFree(arena)
     }
     await until(() => Object.values(outcomes).reduce((a, b) => a + b, 0) === rounds * workers.length, 'every attach to answer')
     for (const w of workers) w.postMessage('stop')

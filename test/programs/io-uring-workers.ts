@@ -15,20 +15,10 @@ import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { BufferPool, IoUringRegistrar } from '../../lib/index.js'
 import { fillPattern, fixed, helper } from '../support/io-uring-ring.js'
+import { until } from '../support/until.js'
 
 const WORKERS = 4
 
-function until(condition: () => boolean, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) resolve()
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`))
-      else setTimeout(check, 5)
-    }
-    check()
-  })
-}
 
 // Descriptors of rings this program made: the package's registrars' and the
 // test helper's rings, each with a registered-buffer table. libuv makes

@@ -19,6 +19,10 @@ import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { NO_HEAP, SharedSlots, SlotWord, ThreadState, createSharedSlotWords, type SlotGeometry } from '../../lib/allocator/shared-slots.js'
 import { PoolError } from '../../lib/errors.js'
+import { until as waitUntil } from '../support/until.js'
+
+// These waits span whole model runs: a longer deadline, a shorter poll.
+const until = (condition: () => boolean, what: string, ms = 15000): Promise<void> => waitUntil(condition, what, ms, 2)
 
 const workerFile = path.join(__dirname, 'shared-slots-worker.js')
 const MAX_SERIALS = 64
@@ -36,17 +40,6 @@ function ghost(geometry: SlotGeometry) {
   }
 }
 
-function until(condition: () => boolean, what: string, ms = 15000): Promise<void> {
-  const deadline = Date.now() + ms
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (condition()) resolve()
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`))
-      else setTimeout(check, 2)
-    }
-    check()
-  })
-}
 
 interface Record { worker: Worker; thread: number; ready: boolean; killed: boolean; exited: boolean; finished: boolean; paused: boolean }
 interface Flight { kind: 'adopt' | 'loan'; h: number; from: number; to: number }
